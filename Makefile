@@ -1,0 +1,71 @@
+# Two commands: `make run` serves the helpdesk, `make test` runs the whole suite. Both bootstrap everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+PORT ?= 8000
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+# The first Python >= 3.12 on the PATH (pyenv picks 3.12 from .python-version).
+PYTHON_BIN := $(shell for p in python3.12 python3.13 python3.14 python3 python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+
+.PHONY: run test install migrate demo static browser-deps bench lock check clean
+
+$(VENV)/.installed: requirements.lock
+	@test -n "$(PYTHON_BIN)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+static: install
+	$(PY) manage.py collectstatic --noinput -v 0
+
+run: demo static
+	@echo ""
+	@echo "  Storefront:  http://127.0.0.1:$(PORT)/"
+	@echo "  Admin:       http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Logins:      admin / admin (admin)   sam / sam, lea / lea (support agents)"
+	@echo "               emma.martin@example.com / demo (customer; every demo customer's password is demo)"
+	@echo "  Assistant:   $$( [ -n "$$ANTHROPIC_API_KEY" ] && echo "Claude ($${ANTHROPIC_MODEL:-claude-sonnet-5-5})" || echo "offline (set ANTHROPIC_API_KEY for Claude)")"
+	@echo ""
+	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) helpdesk.asgi:application
+
+# Browser tests drive Debian's chromium; install it when we can (root with apt), else they skip with a reason.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing chromium for the browser tests…"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+		else echo "chromium missing and apt-get unavailable: browser tests will skip"; fi; \
+	fi
+
+# The browser tests run in their own process (see tests/browser/conftest.py).
+test: install browser-deps
+	$(PY) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+bench: migrate
+	$(PY) -m bench.run_all
+
+# Re-pin requirements.lock from requirements.in in a throw-away venv.
+lock:
+	rm -rf .lockenv && $(PYTHON_BIN) -m venv .lockenv && .lockenv/bin/pip install --quiet -r requirements.in \
+		&& .lockenv/bin/pip freeze > requirements.lock && rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .staticfiles .test-db.sqlite3* test-artifacts

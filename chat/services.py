@@ -1,0 +1,188 @@
+"""The chat app's verbs on conversations and messages (sync, one transaction each; async callers wrap them).
+
+A message gets its sequence number from the conversation row (`last_seq`, incremented by a conditional UPDATE that
+locks the row until commit), so numbers are unique and ordered per conversation; the customer's message is
+committed before it is acknowledged, and a repeated client id returns the stored message instead of a new one.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from helpdesk.realtime import broadcast_on_commit, conversation_group
+from orders.models import Customer
+
+from .exceptions import ConversationClosed, InvalidRating
+from .models import Conversation, ConversationEvent, Message
+from .pii import mask_payment_data
+
+
+def allocate_seq(conversation_id) -> int:
+    """The next sequence number of the conversation. Call inside a transaction (the row stays locked until commit)."""
+    Conversation.objects.filter(pk=conversation_id).update(last_seq=F("last_seq") + 1)
+    return Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).get()
+
+
+def log_event(conversation_id, kind: str, actor: str, detail: str = "", *, user=None, **data) -> ConversationEvent:
+    return ConversationEvent.objects.create(
+        conversation_id=conversation_id, kind=kind, actor=actor, actor_user=user, detail=detail[:300], data=data
+    )
+
+
+def find_open_conversation(*, session_key: str, customer: Customer | None, conversation_id=None) -> Conversation | None:
+    """The conversation this browser (or this logged-in customer, in any tab) is having, if any is open."""
+    open_ones = Conversation.objects.exclude(status=Conversation.Status.CLOSED)
+    if conversation_id:
+        candidate = open_ones.filter(pk=conversation_id).first()
+        if candidate and _belongs_to(candidate, session_key, customer):
+            return candidate
+    if customer is not None:
+        found = open_ones.filter(customer=customer).order_by("-last_activity_at").first()
+        if found:
+            return found
+    if session_key:
+        return open_ones.filter(session_key=session_key, customer__isnull=True).order_by("-last_activity_at").first()
+    return None
+
+
+def _belongs_to(conversation: Conversation, session_key: str, customer: Customer | None) -> bool:
+    if conversation.customer_id is not None:
+        return customer is not None and conversation.customer_id == customer.pk
+    return bool(session_key) and conversation.session_key == session_key
+
+
+@transaction.atomic
+def start_conversation(*, session_key: str, customer: Customer | None, language: str, backend: str) -> Conversation:
+    previous = None
+    if customer is not None:
+        previous = Conversation.objects.filter(customer=customer, status=Conversation.Status.CLOSED).first()
+    return Conversation.objects.create(
+        session_key=session_key or "",
+        customer=customer,
+        verified_email=customer.email.lower() if customer else "",
+        language=language,
+        backend=backend,
+        reopened_from=previous,
+    )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    message: Message
+    created: bool
+    card_masked: bool = False
+
+
+def record_customer_message(*, conversation_id, text: str, client_id: str | None) -> Recorded:
+    """Store what the customer typed (card numbers and secrets masked first); idempotent on `client_id`."""
+    if client_id:
+        existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
+        if existing:
+            return Recorded(existing, created=False)
+    masked = mask_payment_data(text)
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            if conversation.status == Conversation.Status.CLOSED:
+                raise ConversationClosed()
+            message = Message.objects.create(
+                conversation_id=conversation_id,
+                seq=allocate_seq(conversation_id),
+                role=Message.Role.CUSTOMER,
+                text=masked.text,
+                content=[{"type": "text", "text": masked.text}],
+                client_id=client_id or None,
+            )
+            Conversation.objects.filter(pk=conversation_id).update(last_activity_at=timezone.now())
+    except IntegrityError:
+        # The same client id raced in from another tab or process: that one was stored.
+        existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
+        if existing is None:
+            raise
+        return Recorded(existing, created=False)
+    return Recorded(message, created=True, card_masked=masked.found_card)
+
+
+@transaction.atomic
+def record_message(
+    *, conversation_id, role: str, text: str = "", content: list | None = None, seq: int | None = None,
+    author=None, action: dict | None = None, usage=None, model: str = "",
+) -> Message:
+    """Store an assistant, agent, tool or system message (at `seq` if it was reserved while streaming)."""
+    message = Message.objects.create(
+        conversation_id=conversation_id,
+        seq=seq if seq is not None else allocate_seq(conversation_id),
+        role=role,
+        text=text,
+        content=content if content is not None else ([{"type": "text", "text": text}] if text else []),
+        author=author,
+        action=action,
+        model=model,
+        input_tokens=getattr(usage, "input_tokens", 0),
+        output_tokens=getattr(usage, "output_tokens", 0),
+        cache_read_tokens=getattr(usage, "cache_read_tokens", 0),
+        cache_write_tokens=getattr(usage, "cache_write_tokens", 0),
+    )
+    updates = {"last_activity_at": timezone.now()}
+    if role in (Message.Role.ASSISTANT, Message.Role.AGENT) and text:
+        Conversation.objects.filter(pk=conversation_id, first_response_at__isnull=True).update(
+            first_response_at=timezone.now()
+        )
+    Conversation.objects.filter(pk=conversation_id).update(**updates)
+    return message
+
+
+@transaction.atomic
+def reserve_seq(conversation_id) -> int:
+    return allocate_seq(conversation_id)
+
+
+def set_status(conversation: Conversation, status: str, *, actor: str, kind: str | None = None, detail: str = "",
+               user=None, **fields) -> Conversation:
+    """Move the conversation through its pipeline (under the caller's transaction) and wake its sockets."""
+    conversation.transition_to(status)
+    for name, value in fields.items():
+        setattr(conversation, name, value)
+    conversation.save(update_fields=["status", *fields])
+    if kind:
+        log_event(conversation.pk, kind, actor, detail, user=user)
+    broadcast_on_commit(conversation_group(conversation.pk), {"type": "conversation.state", "status": status})
+    return conversation
+
+
+@transaction.atomic
+def close_conversation(*, conversation_id, actor: str, user=None) -> Conversation:
+    """End the conversation (customer's close, or an agent's resolve). The customer is then asked for a rating."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        return conversation
+    had_human = conversation.agent_joined_at is not None
+    if had_human:
+        outcome = Conversation.Outcome.RESOLVED_BY_AGENT
+    elif conversation.escalated_at is not None:
+        outcome = Conversation.Outcome.ABANDONED
+    else:
+        outcome = Conversation.Outcome.RESOLVED_BY_ASSISTANT
+    from tickets.services import open_handoff_for, solve_ticket
+
+    ticket = open_handoff_for(conversation.pk)
+    if ticket is not None:
+        solve_ticket(ticket=ticket)
+    return set_status(conversation, Conversation.Status.CLOSED, actor=actor, kind=ConversationEvent.Kind.CLOSED,
+                      user=user, closed_at=timezone.now(), outcome=outcome, turn_lease_until=None)
+
+
+@transaction.atomic
+def submit_csat(*, conversation_id, score, comment: str = "") -> Conversation:
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidRating("The rating must be a whole number from 1 to 5.")
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    if conversation.status != Conversation.Status.CLOSED:
+        raise InvalidRating("You can rate the conversation once it has ended.")
+    conversation.csat_score = score
+    conversation.csat_comment = (comment or "").strip()[:1000]
+    conversation.save(update_fields=["csat_score", "csat_comment"])
+    log_event(conversation.pk, ConversationEvent.Kind.CSAT, "customer", f"{score}/5")
+    return conversation

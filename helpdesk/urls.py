@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from chat.views.console import console
+
+admin.site.site_header = "Helpdesk"
+admin.site.site_title = "Helpdesk admin"
+
+urlpatterns = [
+    path("admin/console/<uuid:pk>/", admin.site.admin_view(console), name="agent-console"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("chat.urls")),
+]

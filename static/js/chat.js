@@ -1,0 +1,403 @@
+/*
+ * The storefront chat widget. Speaks the JSON protocol of /ws/chat/ (see README, "Websocket protocol").
+ *
+ * Never losing a word: an outgoing message stays in an outbox (sessionStorage) until the server acknowledges it
+ * with its seq, and is re-sent after a reconnect (the server stores a client_id once). Incoming messages are
+ * rendered once per seq; after a reconnect the widget asks the server to replay everything after the last seq it
+ * rendered. Customer text is inserted as text; assistant and agent messages arrive as server-sanitized HTML.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("chat");
+  if (!root) return;
+
+  const $ = (role) => root.querySelector(`[data-role="${role}"]`);
+  const log = $("log");
+  const input = $("input");
+  const sendButton = $("send");
+  const composer = $("composer");
+  const statusLine = $("status");
+  const banner = $("banner");
+  const endButton = $("end");
+  const csatForm = $("csat");
+  const launcher = document.querySelector('[data-role="launcher"]');
+  const strings = {};
+  root.querySelectorAll('[data-role="strings"] [data-s]').forEach((el) => { strings[el.dataset.s] = el.textContent; });
+
+  const OUTBOX_KEY = "helpdesk.chat.outbox";
+  const state = {
+    socket: null,
+    connected: false,
+    needResume: false,
+    retries: 0,
+    conversation: null,
+    status: "new",
+    lastSeq: 0,
+    rendered: new Set(),
+    drafts: new Map(),
+    typingTimer: null,
+    lastTypingSent: 0,
+    csat: null,
+  };
+
+  // --- outbox ----------------------------------------------------------------------------------------------------
+  function loadOutbox() {
+    try { return JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function saveOutbox(items) { sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(items)); }
+  function newClientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------------------------
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function addItem(className, builder, seq) {
+    const li = document.createElement("li");
+    li.className = "msg " + className;
+    if (seq !== undefined && seq !== null) li.dataset.seq = String(seq);
+    builder(li);
+    // Keep the log in seq order even if frames arrive out of order.
+    if (seq !== undefined && seq !== null) {
+      const later = Array.from(log.children).find((el) => el.dataset.seq && Number(el.dataset.seq) > seq);
+      if (later) { log.insertBefore(li, later); scrollDown(); return li; }
+    }
+    log.appendChild(li);
+    scrollDown();
+    return li;
+  }
+
+  function bubble(li, text, html) {
+    const div = document.createElement("div");
+    div.className = "bubble";
+    if (html !== undefined) div.innerHTML = html; else div.textContent = text;
+    li.appendChild(div);
+    return div;
+  }
+
+  function renderCustomer(text, clientId, seq, pending) {
+    let li = clientId ? log.querySelector(`li[data-client-id="${CSS.escape(clientId)}"]`) : null;
+    if (!li) {
+      li = addItem("customer" + (pending ? " pending" : ""), (el) => bubble(el, text), seq);
+      if (clientId) li.dataset.clientId = clientId;
+    }
+    if (seq) { li.dataset.seq = String(seq); li.classList.remove("pending"); }
+    return li;
+  }
+
+  function renderAssistantDelta(seq, text) {
+    let draft = state.drafts.get(seq);
+    if (!draft) {
+      if (state.rendered.has("m" + seq)) return;
+      const li = addItem("assistant streaming", (el) => bubble(el, ""), seq);
+      draft = li.querySelector(".bubble");
+      state.drafts.set(seq, draft);
+    }
+    draft.textContent += text;
+    setStatus("");
+    scrollDown();
+  }
+
+  function renderHtmlMessage(kind, seq, html, name) {
+    if (state.rendered.has("m" + seq)) return;
+    state.rendered.add("m" + seq);
+    const draft = state.drafts.get(seq);
+    if (draft) {
+      draft.innerHTML = html;
+      draft.parentElement.classList.remove("streaming");
+      state.drafts.delete(seq);
+      scrollDown();
+      return;
+    }
+    addItem(kind, (li) => {
+      if (name) {
+        const who = document.createElement("span");
+        who.className = "who";
+        who.textContent = name;
+        li.appendChild(who);
+      }
+      bubble(li, null, html);
+    }, seq);
+  }
+
+  function renderNotice(seq, text) {
+    const key = "n" + seq + text;
+    if (state.rendered.has(key)) return;
+    state.rendered.add(key);
+    addItem("notice", (li) => { li.textContent = text; }, seq);
+  }
+
+  function card(title, rows) {
+    return (li) => {
+      const box = document.createElement("div");
+      box.className = "card";
+      box.setAttribute("role", "group");
+      const h = document.createElement("strong");
+      h.textContent = "✔ " + title;
+      box.appendChild(h);
+      const dl = document.createElement("dl");
+      rows.forEach(([label, value]) => {
+        if (value === undefined || value === null || value === "") return;
+        const dt = document.createElement("dt");
+        dt.textContent = label;
+        const dd = document.createElement("dd");
+        dd.textContent = value;
+        dl.append(dt, dd);
+      });
+      box.appendChild(dl);
+      li.appendChild(box);
+    };
+  }
+
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(root.dataset.lang, { style: "currency", currency }).format(Number(amount));
+    } catch (e) { return `${amount} ${currency}`; }
+  }
+
+  function renderAction(frame) {
+    const key = `a${frame.seq}:${frame.kind}:${frame.ticket || frame.order_id || ""}`;
+    if (state.rendered.has(key)) return;
+    state.rendered.add(key);
+    let builder;
+    if (frame.kind === "refund") {
+      builder = card(strings.refundDone, [[frame.order_id, money(frame.amount, frame.currency)], ["", frame.timing]]);
+    } else if (frame.kind === "refund_pending") {
+      builder = card(strings.refundPending, [[frame.order_id, money(frame.amount, frame.currency)],
+        [strings.ticket, frame.ticket], [strings.position, frame.position]]);
+    } else if (frame.kind === "ticket") {
+      builder = card(strings.ticketOpened, [[strings.ticket, frame.ticket], [strings.followUp, frame.email]]);
+    } else if (frame.kind === "handoff") {
+      builder = card(strings.handoffQueued, [[strings.ticket, frame.ticket], [strings.position, frame.position]]);
+    } else {
+      return;
+    }
+    addItem("action " + frame.kind, builder, frame.seq);
+  }
+
+  function setStatus(text) { statusLine.textContent = text || ""; }
+
+  function setBanner(text) {
+    banner.textContent = text || "";
+    banner.hidden = !text;
+  }
+
+  // --- state -------------------------------------------------------------------------------------------------------
+  function applyState(frame) {
+    if (frame.conversation && frame.conversation !== state.conversation) {
+      state.conversation = frame.conversation;
+    }
+    state.status = frame.status;
+    state.csat = frame.csat;
+    endButton.hidden = !(frame.conversation && frame.status !== "closed");
+    const banners = { waiting: strings.waiting, agent: strings.withAgent, closed: strings.closed };
+    if (state.connected) setBanner(banners[frame.status] || "");
+    if (frame.status !== "bot") setStatus("");
+    const showCsat = frame.status === "closed" && !frame.csat && frame.conversation;
+    csatForm.hidden = !showCsat;
+    if (showCsat) csatForm.querySelector("input").focus({ preventScroll: true });
+  }
+
+  function startedNewConversation() {
+    // Earlier messages stay on screen, but seq numbers restart with the new conversation.
+    log.querySelectorAll("li[data-seq]").forEach((li) => { delete li.dataset.seq; });
+    state.rendered.clear();
+    state.drafts.clear();
+    state.lastSeq = 0;
+  }
+
+  function updateSendable() {
+    sendButton.disabled = !state.connected || !input.value.trim();
+  }
+
+  // --- socket ------------------------------------------------------------------------------------------------------
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const url = `${scheme}://${location.host}${root.dataset.wsPath}?lang=${encodeURIComponent(root.dataset.lang)}`;
+    const socket = new WebSocket(url);
+    state.socket = socket;
+    socket.addEventListener("open", () => {
+      state.connected = true;
+      state.needResume = true;
+      state.retries = 0;
+      setBanner("");
+      updateSendable();
+    });
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      handle(frame);
+    });
+    socket.addEventListener("close", () => {
+      state.connected = false;
+      updateSendable();
+      setBanner(strings.reconnecting);
+      const delay = Math.min(10000, 500 * 2 ** state.retries) * (0.75 + Math.random() / 2);
+      state.retries += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  function send(frame) {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  function flushOutbox() {
+    loadOutbox().forEach((item) => send({ type: "message", text: item.text, client_id: item.client_id }));
+  }
+
+  const handlers = {
+    state(frame) {
+      if (frame.conversation !== state.conversation && state.conversation !== null) startedNewConversation();
+      applyState(frame);
+      if (state.needResume) {
+        state.needResume = false;
+        if (frame.conversation) send({ type: "resume", last_seq: state.lastSeq });
+        flushOutbox();
+      }
+    },
+    ack(frame) {
+      const li = log.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
+      if (li) { li.dataset.seq = String(frame.seq); li.classList.remove("pending"); }
+      saveOutbox(loadOutbox().filter((item) => item.client_id !== frame.client_id));
+      state.rendered.add("m" + frame.seq);
+      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      if (state.status === "bot" || state.status === "new") setStatus(strings.thinking);
+    },
+    "customer.message"(frame) {
+      if (!state.rendered.has("m" + frame.seq)) {
+        state.rendered.add("m" + frame.seq);
+        renderCustomer(frame.text, frame.client_id, frame.seq, false);
+      }
+      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+    },
+    "assistant.delta"(frame) { renderAssistantDelta(frame.seq, frame.text); },
+    "assistant.message"(frame) {
+      renderHtmlMessage("assistant", frame.seq, frame.html);
+      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      setStatus("");
+    },
+    "agent.message"(frame) {
+      renderHtmlMessage("agent", frame.seq, frame.html, frame.name);
+      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      setStatus("");
+    },
+    "agent.joined"(frame) {
+      renderNotice(frame.seq, `${frame.name} ${strings.joined}`);
+      state.lastSeq = Math.max(state.lastSeq, frame.seq || 0);
+    },
+    notice(frame) {
+      renderNotice(frame.seq, frame.text);
+      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+    },
+    action(frame) { renderAction(frame); },
+    "tool.status"(frame) { setStatus(frame.label); },
+    typing(frame) {
+      setStatus(`${frame.name} ${strings.agentTyping}`);
+      clearTimeout(state.typingTimer);
+      state.typingTimer = setTimeout(() => setStatus(""), 4000);
+    },
+    "csat.thanks"() {
+      csatForm.hidden = true;
+      state.csat = true;
+      renderNotice("csat", strings.thanks);
+    },
+    error(frame) {
+      setStatus("");
+      if (frame.code === "realtime_unavailable") pollWhileRealtimeIsDown();
+      const li = addItem("error", (el) => { el.textContent = frame.message; });
+      li.setAttribute("role", "alert");
+    },
+  };
+
+  // Live updates down (the server's channel layer is unreachable): ask the server to replay from the database
+  // every few seconds for a while, so answers still arrive.
+  function pollWhileRealtimeIsDown() {
+    if (state.polling) return;
+    let rounds = 0;
+    state.polling = setInterval(() => {
+      rounds += 1;
+      send({ type: "resume", last_seq: state.lastSeq });
+      if (rounds >= 40) { clearInterval(state.polling); state.polling = null; }
+    }, 3000);
+  }
+
+  function handle(frame) {
+    const handler = handlers[frame.type];
+    if (handler) handler(frame);
+  }
+
+  // --- user actions ------------------------------------------------------------------------------------------------
+  function submitMessage() {
+    const text = input.value.trim();
+    if (!text || !state.connected) return;
+    const clientId = newClientId();
+    saveOutbox([...loadOutbox(), { client_id: clientId, text }]);
+    renderCustomer(text, clientId, null, true);
+    send({ type: "message", text, client_id: clientId });
+    input.value = "";
+    autosize();
+    updateSendable();
+  }
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 160) + "px";
+  }
+
+  composer.addEventListener("submit", (event) => { event.preventDefault(); submitMessage(); });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submitMessage();
+    }
+  });
+  input.addEventListener("input", () => {
+    autosize();
+    updateSendable();
+    const now = Date.now();
+    if (state.status === "agent" && now - state.lastTypingSent > 2000) {
+      state.lastTypingSent = now;
+      send({ type: "typing" });
+    }
+  });
+  endButton.addEventListener("click", () => {
+    if (window.confirm(strings.endConfirm)) send({ type: "close" });
+  });
+  csatForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(csatForm);
+    send({ type: "csat", score: Number(data.get("score")), comment: String(data.get("comment") || "") });
+  });
+  $("new-chat").addEventListener("click", () => {
+    csatForm.hidden = true;
+    Array.from(log.querySelectorAll("li:not(.intro)")).forEach((li) => li.remove());
+    state.rendered.clear();
+    state.drafts.clear();
+    setBanner("");
+    input.focus();
+  });
+
+  if (launcher) {
+    const minimize = $("minimize");
+    const setOpen = (open) => {
+      root.hidden = !open;
+      launcher.hidden = open;
+      launcher.setAttribute("aria-expanded", String(open));
+      sessionStorage.setItem("helpdesk.chat.open", open ? "1" : "");
+      if (open) { input.focus(); scrollDown(); }
+    };
+    launcher.addEventListener("click", () => setOpen(true));
+    minimize.addEventListener("click", () => { setOpen(false); launcher.focus(); });
+    root.addEventListener("keydown", (event) => { if (event.key === "Escape") { setOpen(false); launcher.focus(); } });
+    setOpen(sessionStorage.getItem("helpdesk.chat.open") === "1");
+  }
+
+  connect();
+})();

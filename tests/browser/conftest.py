@@ -1,0 +1,155 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright against a live daphne server started here.
+
+The server is a separate daphne process on a free port, wired to the test database (the tests commit their data
+with transactional_db, so daphne sees it). Screenshots go to test-artifacts/.
+
+Playwright's sync API runs an event loop in the test's thread, which makes Django refuse ORM calls there; these
+tests only read and write test data around the browser, so they allow it. That is why `make test` runs this folder
+in its own pytest process: the permission never reaches the other tests.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.conftest import require_service
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
+class LiveDaphne:
+    def __init__(self, port: int, process: subprocess.Popen, log_path: Path):
+        self.port = port
+        self.process = process
+        self.log_path = log_path
+        self.url = f"http://127.0.0.1:{port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def start_daphne(env_overrides: dict | None = None, *, name="daphne") -> LiveDaphne:
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{name}-{port}.log"
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "DEBUG": "true", "PYTHONUNBUFFERED": "1",
+           **(env_overrides or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
+        cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited: {log_path.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return LiveDaphne(port, process, log_path)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("daphne did not start in 30 s")
+
+
+def stop_daphne(server: LiveDaphne) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_daphne(django_db_setup, django_db_blocker):
+    server = start_daphne()
+    yield server
+    stop_daphne(server)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_service(Path(CHROMIUM).exists() or bool(shutil.which("chromium")),
+                    "Chromium is not installed (apt-get install chromium); `make test` installs it as root")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(locale="en-US"):
+        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login_customer(page, base_url, email, password="demo"):
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+def login_admin(page, base_url, username, password):
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base_url}/admin/")
+
+
+@pytest.fixture(autouse=True)
+def _browser_marker(request):
+    if "browser" not in request.keywords:
+        pytest.fail("tests in tests/browser must be marked @pytest.mark.browser")
+

@@ -1,0 +1,234 @@
+"""The storefront socket: every frame type, dedupe, resume, limits and malformed frames."""
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from chat.models import Conversation, Message
+from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
+from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def customer_user(db):
+    user = UserFactory(username="ann@example.com", email="ann@example.com", first_name="Ann")
+    customer = CustomerFactory(email="ann@example.com", name="Ann Lee", user=user)
+    order = OrderFactory(number="ORD-24680", customer=customer)
+    OrderItemFactory(order=order, product=ProductFactory(name="ProMax Audio Headphones"), unit_price=order.total)
+    return user
+
+
+async def test_a_new_visitor_gets_the_state_of_no_conversation_yet():
+    ws = await connect()
+    state = await ws.receive_json_from()
+    assert state["type"] == "state" and state["status"] == "new" and state["backend"] == "offline"
+    await ws.disconnect()
+
+
+async def test_a_message_is_stored_before_it_is_acknowledged_and_then_answered():
+    ws = await connect()
+    await ws.receive_json_from()
+    await ws.send_json_to({"type": "message", "text": "Hello", "client_id": "m-1"})
+    ack, frames = await receive_until(ws, "ack")
+    assert ack == {"type": "ack", "client_id": "m-1", "seq": 1}
+    assert await Message.objects.filter(seq=1, text="Hello", role="customer").aexists()
+    answer, frames = await receive_until(ws, "assistant.message")
+    assert "Alex" in answer["html"]
+    assert any(f["type"] == "assistant.delta" and f["seq"] == answer["seq"] for f in frames)
+    await settle_turns()
+    await ws.disconnect()
+
+
+async def test_a_repeated_client_id_is_acknowledged_again_and_stored_once():
+    ws = await connect()
+    await ws.receive_json_from()
+    first = await send_message(ws, "Hello", "same-id")
+    await settle_turns()
+    second = await send_message(ws, "Hello", "same-id")
+    assert first["seq"] == second["seq"]
+    assert await Message.objects.filter(client_id="same-id").acount() == 1
+    await settle_turns()
+    await ws.disconnect()
+
+
+async def test_resume_replays_everything_after_the_last_seen_seq():
+    ws = await connect()
+    await ws.receive_json_from()
+    await send_message(ws, "Hello", "a")
+    await receive_until(ws, "assistant.message")
+    await settle_turns()
+    await ws.disconnect()
+
+    again = await connect(session_key=ws.session_key)
+    state = await again.receive_json_from()
+    assert state["status"] == "bot" and state["last_seq"] >= 2
+    await again.send_json_to({"type": "resume", "last_seq": 1})
+    replayed, frames = await receive_until(again, "assistant.message")
+    assert replayed["seq"] == 2
+    assert not any(f["type"] == "customer.message" for f in frames)
+    await again.disconnect()
+
+
+async def test_a_turn_keeps_running_when_the_tab_closes_and_its_answer_is_there_on_return():
+    ws = await connect()
+    await ws.receive_json_from()
+    await ws.send_json_to({"type": "message", "text": "How long does shipping take?", "client_id": "x"})
+    await receive_until(ws, "ack")
+    await ws.disconnect()  # closes before any answer
+    await settle_turns()
+
+    back = await connect(session_key=ws.session_key)
+    await back.receive_json_from()
+    await back.send_json_to({"type": "resume", "last_seq": 0})
+    customer, _ = await receive_until(back, "customer.message")
+    assert customer["text"] == "How long does shipping take?"
+    await receive_until(back, "assistant.message")
+    await back.disconnect()
+
+
+async def test_a_logged_in_customer_gets_tool_status_and_an_action_card_built_from_the_tool_result(customer_user):
+    ws = await connect(user=customer_user)
+    await ws.receive_json_from()
+    await send_message(ws, "My headphones ORD-24680 are broken", "r1")
+    status, _ = await receive_until(ws, "tool.status")
+    assert status["label"] == "Looking up your order…"
+    await receive_until(ws, "assistant.message")
+    await settle_turns()
+    await send_message(ws, "I want a refund please", "r2")
+    action, _ = await receive_until(ws, "action")
+    assert action["kind"] == "refund" and action["amount"] == "89.99" and action["order_id"] == "ORD-24680"
+    assert "5-7 business days" in action["timing"]
+    await settle_turns()
+    await ws.disconnect()
+
+
+async def test_two_tabs_of_one_customer_see_the_same_chat(customer_user):
+    tab1 = await connect(user=customer_user)
+    tab2 = await connect(user=customer_user)
+    await tab1.receive_json_from()
+    await tab2.receive_json_from()
+    await send_message(tab1, "Hello", "t1")
+    conversation = await Conversation.objects.aget()
+    seen, _ = await receive_until(tab2, "customer.message")
+    assert seen["text"] == "Hello"
+    await receive_until(tab2, "assistant.message")
+    assert conversation.customer_id is not None
+    await settle_turns()
+    await tab1.disconnect()
+    await tab2.disconnect()
+
+
+async def test_a_french_customer_is_answered_in_french():
+    ws = await connect(lang="fr")
+    await ws.receive_json_from()
+    await send_message(ws, "Bonjour", "fr1")
+    answer, _ = await receive_until(ws, "assistant.message")
+    assert "Bonjour" in answer["html"] and "Comment puis-je vous aider" in answer["html"]
+    await settle_turns()
+    await ws.disconnect()
+
+
+async def test_a_message_over_the_limit_is_refused_with_a_clear_error_and_the_socket_stays_open():
+    ws = await connect()
+    await ws.receive_json_from()
+    await ws.send_json_to({"type": "message", "text": "x" * 2001, "client_id": "long"})
+    error = await ws.receive_json_from()
+    assert error["type"] == "error" and error["code"] == "message_too_long"
+    assert not await Message.objects.aexists()
+    await send_message(ws, "short", "short")
+    await settle_turns()
+    await ws.disconnect()
+
+
+@override_settings(CHAT_RATE_LIMIT_MESSAGES=3)
+async def test_too_many_messages_in_the_window_are_throttled():
+    ws = await connect()
+    await ws.receive_json_from()
+    for n in range(3):
+        await send_message(ws, f"message {n}", f"m{n}")
+    await ws.send_json_to({"type": "message", "text": "one too many", "client_id": "m3"})
+    error, _ = await receive_until(ws, "error")
+    assert error["code"] == "rate_limited"
+    assert not await Message.objects.filter(client_id="m3").aexists()
+    await settle_turns()
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ("not json", "invalid_frame"),
+        ("[1, 2]", "invalid_frame"),
+        ('{"text": "no type"}', "invalid_frame"),
+        ('{"type": "explode"}', "unknown_type"),
+        ('{"type": "message", "text": 42, "client_id": "a"}', "empty_message"),
+        ('{"type": "message", "text": "hi", "client_id": "bad id with spaces"}', "invalid_client_id"),
+        ('{"type": "message", "text": "hi"}', "invalid_client_id"),
+        ('{"type": "resume", "last_seq": "x"}', "invalid_frame"),
+        ('{"type": "csat", "score": 5}', "no_conversation"),
+        ("[" * 5000 + "]" * 5000, "invalid_frame"),
+        ('{"type": "message", "text": "\\ud800", "client_id": "s"}', "invalid_text"),
+    ],
+)
+async def test_malformed_frames_get_an_error_frame_and_the_socket_stays_open(raw, code):
+    ws = await connect()
+    await ws.receive_json_from()
+    await ws.send_to(text_data=raw)
+    error = await ws.receive_json_from()
+    assert error["type"] == "error" and error["code"] == code, error
+    await ws.send_json_to({"type": "typing"})
+    assert await ws.receive_nothing(timeout=0.1)
+    await ws.disconnect()
+
+
+async def test_binary_and_oversized_frames_get_an_error_frame():
+    ws = await connect()
+    await ws.receive_json_from()
+    await ws.send_to(bytes_data=b"\x00\x01")
+    assert (await ws.receive_json_from())["code"] == "invalid_frame"
+    await ws.send_to(text_data=json.dumps({"type": "message", "text": "a" * 20000, "client_id": "b"}))
+    assert (await ws.receive_json_from())["code"] == "frame_too_large"
+    await ws.disconnect()
+
+
+async def test_closing_asks_for_a_rating_which_is_stored():
+    ws = await connect()
+    await ws.receive_json_from()
+    await send_message(ws, "Hello", "h")
+    await receive_until(ws, "assistant.message")
+    await settle_turns()
+    await ws.send_json_to({"type": "close"})
+    closed, _ = await receive_until(ws, "state", status="closed")
+    assert closed["csat"] is None
+    await ws.send_json_to({"type": "csat", "score": 6})
+    assert (await ws.receive_json_from())["code"] == "invalid_rating"
+    await ws.send_json_to({"type": "csat", "score": 5, "comment": "Quick and clear"})
+    thanks, _ = await receive_until(ws, "csat.thanks")
+    conversation = await Conversation.objects.aget()
+    assert (conversation.csat_score, conversation.csat_comment) == (5, "Quick and clear")
+    assert conversation.outcome == Conversation.Outcome.RESOLVED_BY_ASSISTANT
+    await ws.disconnect()
+
+
+async def test_a_message_after_closing_starts_a_new_conversation():
+    ws = await connect()
+    await ws.receive_json_from()
+    await send_message(ws, "Hello", "1")
+    await settle_turns()
+    await ws.send_json_to({"type": "close"})
+    await receive_until(ws, "state", status="closed")
+    await ws.send_json_to({"type": "message", "text": "One more thing", "client_id": "2"})
+    state, _ = await receive_until(ws, "state", status="bot")
+    ack, _ = await receive_until(ws, "ack")
+    assert ack["seq"] == 1
+    assert await Conversation.objects.acount() == 2
+    await settle_turns()
+    await ws.disconnect()
+
+
+async def test_a_socket_from_another_origin_is_refused():
+    ws = await connect(origin=(b"origin", b"https://evil.example"))
+    assert not ws.connected

@@ -1,0 +1,43 @@
+"""Shared fixtures. Service-dependent tests skip with a reason when the service is absent, except under CI=1."""
+
+import os
+
+import pytest
+from django.db import connection
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip with `reason` when a service is missing; under CI it must be there, so fail instead."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI requires it: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (set DATABASE_URL=postgres://…)")
+    return connection
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords and "postgres" not in getattr(item, "fixturenames", ()):
+            item.fixturenames.append("postgres")
+
+
+@pytest.fixture
+def demo_store(db):
+    """The demo store (staff, customers, orders with their anchors, FAQ), built as `manage.py seed_demo` does."""
+    from chat.demo.store import DemoStore
+
+    DemoStore().build()
+
+
+@pytest.fixture
+def emma(demo_store):
+    from orders.models import Customer
+
+    return Customer.objects.select_related("user").get(email="emma.martin@example.com")

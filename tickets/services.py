@@ -1,0 +1,140 @@
+"""The tickets app's verbs: open follow-ups and hand-offs, take one (atomically), solve.
+
+Every change of the queue wakes the agents' queue group after commit so the admin changelist updates live.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from helpdesk.realtime import agents_queue_group, broadcast_on_commit
+
+from .exceptions import AlreadyTaken
+from .models import Ticket
+
+HANDOFF_PRIORITY = {"normal": Ticket.Priority.MEDIUM, "high": Ticket.Priority.HIGH, "urgent": Ticket.Priority.URGENT}
+
+
+def _notify_queue(ticket: Ticket, change: str) -> None:
+    broadcast_on_commit(
+        agents_queue_group(),
+        {"type": "queue.changed", "change": change, "ticket": ticket.number, "kind": ticket.kind},
+    )
+
+
+@transaction.atomic
+def create_follow_up(
+    *, subject: str, category: str, priority: str, description: str, customer_email: str, conversation_id=None
+) -> Ticket:
+    ticket = Ticket.objects.create(
+        kind=Ticket.Kind.FOLLOW_UP,
+        subject=subject[:200],
+        category=category,
+        priority=priority,
+        description=description,
+        customer_email=customer_email,
+        conversation_id=conversation_id,
+    )
+    _notify_queue(ticket, "created")
+    return ticket
+
+
+def open_handoff_for(conversation_id) -> Ticket | None:
+    return (
+        Ticket.objects.filter(conversation_id=conversation_id, kind=Ticket.Kind.HANDOFF)
+        .exclude(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
+        .first()
+    )
+
+
+@transaction.atomic
+def open_handoff(
+    *,
+    conversation_id,
+    subject: str,
+    reason: str,
+    priority: str,
+    summary: str,
+    customer_email: str = "",
+    category: str = Ticket.Category.OTHER,
+    refund=None,
+) -> tuple[Ticket, bool]:
+    """Open the conversation's live hand-off, or return the one already open (raising its priority if needed).
+
+    Returns (ticket, created).
+    """
+    existing = open_handoff_for(conversation_id)
+    if existing is not None:
+        if Ticket.PRIORITY_RANK[priority] < existing.priority_rank:
+            existing.priority = priority
+            existing.reason = reason[:300]
+            existing.save(update_fields=["priority", "reason", "updated_at"])
+            _notify_queue(existing, "updated")
+        return existing, False
+    ticket = Ticket.objects.create(
+        kind=Ticket.Kind.HANDOFF,
+        subject=subject[:200],
+        category=category,
+        priority=priority,
+        reason=reason[:300],
+        summary=summary,
+        description=summary,
+        customer_email=customer_email,
+        conversation_id=conversation_id,
+        refund=refund,
+    )
+    _notify_queue(ticket, "created")
+    return ticket, True
+
+
+def queue_position(ticket: Ticket) -> int:
+    """1 for the next hand-off an agent will take; counts unassigned open hand-offs ahead of this one."""
+    ahead = Ticket.objects.filter(
+        kind=Ticket.Kind.HANDOFF,
+        assignee__isnull=True,
+        status__in=[Ticket.Status.NEW, Ticket.Status.OPEN],
+    ).filter(
+        Q(priority_rank__lt=ticket.priority_rank)
+        | Q(priority_rank=ticket.priority_rank, created_at__lt=ticket.created_at)
+        | Q(priority_rank=ticket.priority_rank, created_at=ticket.created_at, pk__lt=ticket.pk)
+    )
+    return ahead.count() + 1
+
+
+def open_queue():
+    """Tickets agents work on, urgent first then longest waiting."""
+    return Ticket.objects.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING])
+
+
+def take_ticket(*, ticket: Ticket, agent) -> Ticket:
+    """Assign `ticket` to `agent` unless someone else already has it (a conditional update: exactly one wins)."""
+    now = timezone.now()
+    claimed = (
+        Ticket.objects.filter(pk=ticket.pk)
+        .filter(Q(assignee__isnull=True) | Q(assignee=agent))
+        .exclude(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
+        .update(assignee=agent, status=Ticket.Status.OPEN, assigned_at=now, updated_at=now)
+    )
+    ticket.refresh_from_db()
+    if not claimed:
+        if ticket.assignee_id and ticket.assignee_id != agent.pk:
+            name = ticket.assignee.get_full_name() or ticket.assignee.get_username()
+            raise AlreadyTaken(f"{name} has already taken this conversation.")
+        raise AlreadyTaken("This ticket is already solved.", code="ticket_solved")
+    _notify_queue(ticket, "taken")
+    return ticket
+
+
+def solve_ticket(*, ticket: Ticket) -> Ticket:
+    if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
+        return ticket
+    ticket.transition_to(Ticket.Status.SOLVED)
+    ticket.solved_at = timezone.now()
+    ticket.save(update_fields=["status", "solved_at", "updated_at"])
+    _notify_queue(ticket, "solved")
+    return ticket
+
+
+def release_ticket(*, ticket: Ticket) -> Ticket:
+    """The agent hands the conversation back to the assistant: the hand-off is done."""
+    return solve_ticket(ticket=ticket)
