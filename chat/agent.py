@@ -36,7 +36,6 @@ from .tools import TOOLS, ToolContext, run_tool, status_label
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120
 _running: dict[str, asyncio.Task] = {}
 
 
@@ -97,13 +96,13 @@ async def _acquire_lease(conversation_id) -> bool:
     now = timezone.now()
     claimed = await Conversation.objects.filter(
         Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now), pk=conversation_id
-    ).aupdate(turn_lease_until=now + timedelta(seconds=LEASE_SECONDS))
+    ).aupdate(turn_lease_until=now + timedelta(seconds=settings.TURN_LEASE_SECONDS))
     return bool(claimed)
 
 
 async def _renew_lease(conversation_id) -> None:
     await Conversation.objects.filter(pk=conversation_id).aupdate(
-        turn_lease_until=timezone.now() + timedelta(seconds=LEASE_SECONDS)
+        turn_lease_until=timezone.now() + timedelta(seconds=settings.TURN_LEASE_SECONDS)
     )
 
 

@@ -81,7 +81,7 @@ def handoff_summary(conversation: Conversation, *, model_summary: str = "") -> s
         lines.append(f"Earlier in the conversation: {_clip(conversation.summary, 600)}")
     actions = tool_actions(messages)
     lines.append("Actions taken: " + ("; ".join(actions) if actions else "none"))
-    lines.append(f"Current status: {conversation.get_status_display()}")
+    lines.append(f"Status at hand-off: {conversation.get_status_display()}")
     trend = sentiment_trend(scores)
     last = f", last score {scores[-1]:+.1f}" if scores else ""
     lines.append(f"Sentiment: {trend}{last}")

@@ -84,7 +84,7 @@ def _check_holder(conversation: Conversation, agent) -> None:
 
 @transaction.atomic
 def send_agent_message(*, conversation_id, agent, text: str, client_id: str | None = None) -> Message:
-    conversation = Conversation.objects.select_for_update().select_related("assigned_agent").get(pk=conversation_id)
+    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("assigned_agent").get(pk=conversation_id)
     _check_holder(conversation, agent)
     if client_id:
         existing = conversation.messages.filter(client_id=client_id).first()
@@ -108,7 +108,7 @@ def resolve(*, conversation_id, agent) -> Conversation:
 @transaction.atomic
 def hand_back(*, conversation_id, agent) -> Conversation:
     """Return the conversation to the assistant, which reads the agent's messages as part of its context."""
-    conversation = Conversation.objects.select_for_update().select_related("assigned_agent").get(pk=conversation_id)
+    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("assigned_agent").get(pk=conversation_id)
     _check_holder(conversation, agent)
     ticket = tickets.open_handoff_for(conversation.pk)
     if ticket is not None:

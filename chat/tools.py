@@ -167,7 +167,7 @@ class ToolContext:
     def conversation(self, *, lock: bool = False) -> Conversation:
         queryset = Conversation.objects.select_related("customer")
         if lock:
-            queryset = queryset.select_for_update()
+            queryset = queryset.select_for_update(of=("self",))
         return queryset.get(pk=self.conversation_id)
 
 

@@ -108,7 +108,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "helpdesk.layers.ResilientRedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30, "group_expiry": 86400},
+            # redis-py 8 times socket reads out after 5 s, exactly channels-redis's 5 s blocking pop: give reads
+            # more time than the pop, and connections little time, so a Redis outage is noticed quickly.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}],
+                "capacity": 1500,
+                "expiry": 30,
+                "group_expiry": 86400,
+            },
         }
     }
 else:
@@ -123,6 +130,9 @@ ANTHROPIC_TIMEOUT_SECONDS = env.float("ANTHROPIC_TIMEOUT_SECONDS", default=60.0)
 ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=2)
 ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=1024)
 ASSISTANT_MAX_TOOL_ROUNDS = env.int("ASSISTANT_MAX_TOOL_ROUNDS", default=6)
+# A process answering a conversation holds a lease this long (renewed each model call); when a process dies
+# mid-turn, the next connection answers once the lease has expired.
+TURN_LEASE_SECONDS = env.int("TURN_LEASE_SECONDS", default=120)
 # Memory: past these, older turns are folded into the running summary (after the reply is sent).
 MEMORY_MAX_CONTEXT_TOKENS = env.int("MEMORY_MAX_CONTEXT_TOKENS", default=6000)
 MEMORY_MAX_TURNS = env.int("MEMORY_MAX_TURNS", default=20)
@@ -154,6 +164,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Tests only: hashing a password properly takes about a second by design; the test suite creates many.
+if env.bool("FAST_PASSWORD_HASHING", default=False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "storefront:login"
 LOGIN_REDIRECT_URL = "storefront:home"
 LOGOUT_REDIRECT_URL = "storefront:home"

@@ -145,7 +145,7 @@ def request_refund(
 def approve_refund(*, refund: Refund, user) -> Refund:
     """A person approves a refund that was above the threshold: the money moves now, once."""
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+        refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
         if refund.status != Refund.Status.PENDING_APPROVAL:
             raise RefundNotAllowed("This refund has already been decided.", code="already_decided")
         order = Order.objects.select_for_update().get(pk=refund.order_id)

@@ -3,7 +3,13 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.db import connection
+
+# Proper password hashing takes about a second per password by design; tests create many. The daphne processes
+# that tests start inherit the variable and so accept the same hashes.
+os.environ["FAST_PASSWORD_HASHING"] = "1"
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def require_service(available: bool, reason: str) -> None:

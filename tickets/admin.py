@@ -41,10 +41,9 @@ class QueueFilter(admin.SimpleListFilter):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["number", "priority_badge", "kind", "subject", "status", "waiting", "customer_email", "assignee",
-                    "take_over"]
+    list_display = ["number", "priority_badge", "kind", "subject", "status", "waiting", "assignee", "take_over"]
     list_display_links = ["number", "subject"]
-    list_filter = [QueueFilter, "kind", "status", "priority", "assignee", "category"]
+    list_filter = [QueueFilter, "kind", "status", "priority", ("assignee", admin.RelatedOnlyFieldListFilter), "category"]
     search_fields = ["number", "subject", "customer_email", "description", "reason"]
     raw_id_fields = ["conversation", "refund", "assignee"]
     readonly_fields = ["number", "kind", "conversation", "refund", "summary", "created_at", "updated_at",

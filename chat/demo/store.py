@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.utils import timezone
@@ -176,12 +177,14 @@ class DemoStore:
 
     def customers(self) -> None:
         self.customer_by_email = {}
+        password_hash = None  # hashing is slow on purpose: hash the shared demo password once
         for name, email, language in CUSTOMERS:
             customer = Customer.objects.filter(email__iexact=email).first()
             created = customer is None
             if created:
-                user = User(username=email, email=email, first_name=name.split()[0], last_name=name.split()[-1])
-                user.set_password(CUSTOMER_PASSWORD)
+                password_hash = password_hash or make_password(CUSTOMER_PASSWORD)
+                user = User(username=email, email=email, first_name=name.split()[0], last_name=name.split()[-1],
+                            password=password_hash)
                 user.save()
                 customer = Customer.objects.create(name=name, email=email, language=language, user=user)
             self.customer_by_email[email] = customer

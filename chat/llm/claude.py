@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import anthropic
+import httpx2
 from django.conf import settings
 
 from .base import FinalMessage, LLMError, LLMRequest, StreamEvent, TextDelta, ToolUseStarted, Usage
@@ -26,10 +27,13 @@ INCOMPLETE_RETRIES = 1
 
 
 def _error_kind(error: Exception) -> str:
+    # A stream that stalls after it opened raises httpx2's own timeout, which the SDK neither wraps nor retries.
+    if isinstance(error, (TimeoutError, httpx2.TimeoutException, anthropic.APITimeoutError)):
+        return "timeout"
+    if isinstance(error, httpx2.HTTPError):
+        return "unavailable"
     if isinstance(error, anthropic.RateLimitError):
         return "rate_limited"
-    if isinstance(error, anthropic.APITimeoutError):
-        return "timeout"
     if isinstance(error, anthropic.APIConnectionError):
         return "unavailable"
     if isinstance(error, anthropic.BadRequestError):
@@ -97,8 +101,8 @@ class ClaudeBackend:
                             elif event.type == "content_block_start" and event.content_block.type == "tool_use":
                                 yield ToolUseStarted(event.content_block.name)
                         message = await stream.get_final_message()
-            except (anthropic.APIError, TimeoutError) as error:
-                kind = "timeout" if isinstance(error, TimeoutError) else _error_kind(error)
+            except (anthropic.APIError, httpx2.HTTPError, TimeoutError) as error:
+                kind = _error_kind(error)
                 retryable = kind in ("overloaded", "unavailable", "rate_limited") and not streamed
                 log.warning("Claude call failed (%s, attempt %d): %s", kind, attempt + 1, error)
                 if retryable and attempt < INCOMPLETE_RETRIES:
@@ -132,9 +136,8 @@ class ClaudeBackend:
                     model=self.small_model, max_tokens=max_tokens, system=system,
                     messages=[{"role": "user", "content": prompt}],
                 )
-        except (anthropic.APIError, TimeoutError) as error:
-            kind = "timeout" if isinstance(error, TimeoutError) else _error_kind(error)
-            raise LLMError(kind, str(error)) from error
+        except (anthropic.APIError, httpx2.HTTPError, TimeoutError) as error:
+            raise LLMError(_error_kind(error), str(error)) from error
         return "".join(block.text for block in message.content if block.type == "text")
 
 

@@ -63,6 +63,7 @@ def test_the_fold_point_never_separates_a_tool_use_from_its_result(settings):
     assert plan is not None and plan.through_seq == 4
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 async def test_a_sixty_turn_conversation_stays_under_budget_and_the_summary_still_names_the_order(emma):
     conversation = await sync_to_async(services.start_conversation)(
