@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from chat.views.console import console
 
@@ -10,5 +12,6 @@ urlpatterns = [
     path("admin/console/<uuid:pk>/", admin.site.admin_view(console), name="agent-console"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("chat.urls")),
 ]

@@ -54,6 +54,8 @@ def new_page(browser):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        # Console errors include Content-Security-Policy violations: the pages must work under our CSP.
+        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
         return page
 
     yield make
