@@ -133,6 +133,8 @@ class Message(models.Model):
     output_tokens = models.PositiveIntegerField(default=0)
     cache_read_tokens = models.PositiveIntegerField(default=0)
     cache_write_tokens = models.PositiveIntegerField(default=0)
+    tool_calls = models.PositiveSmallIntegerField(default=0, help_text="Tool results in this (tool) message.")
+    tool_errors = models.PositiveSmallIntegerField(default=0, help_text="Of which refused or failed.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

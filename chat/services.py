@@ -55,16 +55,12 @@ def _belongs_to(conversation: Conversation, session_key: str, customer: Customer
 
 @transaction.atomic
 def start_conversation(*, session_key: str, customer: Customer | None, language: str, backend: str) -> Conversation:
-    previous = None
-    if customer is not None:
-        previous = Conversation.objects.filter(customer=customer, status=Conversation.Status.CLOSED).first()
     return Conversation.objects.create(
         session_key=session_key or "",
         customer=customer,
         verified_email=customer.email.lower() if customer else "",
         language=language,
         backend=backend,
-        reopened_from=previous,
     )
 
 
@@ -124,6 +120,8 @@ def record_message(
         output_tokens=getattr(usage, "output_tokens", 0),
         cache_read_tokens=getattr(usage, "cache_read_tokens", 0),
         cache_write_tokens=getattr(usage, "cache_write_tokens", 0),
+        tool_calls=sum(1 for b in content or [] if b.get("type") == "tool_result"),
+        tool_errors=sum(1 for b in content or [] if b.get("type") == "tool_result" and b.get("is_error")),
     )
     updates = {"last_activity_at": timezone.now()}
     if role in (Message.Role.ASSISTANT, Message.Role.AGENT) and text:

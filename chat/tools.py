@@ -252,8 +252,26 @@ def _remember_verified(conversation_id, order) -> None:
     if order.number not in conversation.verified_order_numbers:
         conversation.verified_order_numbers = [*conversation.verified_order_numbers, order.number]
         changed.append("verified_order_numbers")
+        if conversation.reopened_from_id is None and (earlier := _closed_about_same_order(conversation, order)):
+            conversation.reopened_from = earlier
+            changed.append("reopened_from")
     if changed:
         conversation.save(update_fields=changed)
+
+
+def _closed_about_same_order(conversation: Conversation, order) -> Conversation | None:
+    """The customer's conversation about this order that closed in the last 7 days: this one reopens it."""
+    from .metrics import REOPEN_WINDOW
+
+    return (
+        Conversation.objects.filter(status=Conversation.Status.CLOSED,
+                                    closed_at__gte=conversation.started_at - REOPEN_WINDOW,
+                                    verified_email=order.customer.email.lower())
+        .exclude(pk=conversation.pk)
+        .filter(verified_order_numbers__icontains=f'"{order.number}"')
+        .order_by("-closed_at")
+        .first()
+    )
 
 
 def process_refund(ctx: ToolContext, args: dict) -> ToolResult:

@@ -4,12 +4,15 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from chat.views.console import console
+from chat.views.dashboard import kpi_dashboard, kpi_export
 
 admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk admin"
 
 urlpatterns = [
     path("admin/console/<uuid:pk>/", admin.site.admin_view(console), name="agent-console"),
+    path("admin/kpis/", kpi_dashboard, name="kpi-dashboard"),
+    path("admin/kpis/export.csv", kpi_export, name="kpi-export"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),

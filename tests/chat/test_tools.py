@@ -211,3 +211,19 @@ def test_escalation_opens_a_handoff_and_the_conversation_waits(emma):
     assert "Emma Martin" in ticket.summary
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.WAITING
+
+
+def test_coming_back_about_the_same_order_within_seven_days_reopens_the_earlier_conversation(emma, emma_order):
+    from django.utils import timezone
+
+    earlier = logged_in(emma)
+    call(earlier, "lookup_order", order_id="ORD-78432")
+    Conversation.objects.filter(pk=earlier.pk).update(status="closed", closed_at=timezone.now())
+    unrelated = logged_in(emma)
+    OrderFactory(number="ORD-11111", customer=emma)
+    call(unrelated, "lookup_order", order_id="ORD-11111")
+    later = logged_in(emma)
+    call(later, "lookup_order", order_id="ORD-78432")
+    later.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert later.reopened_from_id == earlier.pk and unrelated.reopened_from_id is None
