@@ -24,7 +24,7 @@ from ..llm.offline import OfflineBackend
 from ..models import Conversation, ConversationEvent, Message
 
 DEMO_SESSION = "demo-history"
-PROTECTED_ORDERS = {"ORD-78432", "ORD-55120", "ORD-31877", "ORD-66210", "ORD-66211", "ORD-42007", "ORD-54321",
+PROTECTED_ORDERS = {"ORD-78432", "ORD-42311", "ORD-55120", "ORD-31877", "ORD-66210", "ORD-66211", "ORD-42007", "ORD-54321",
                     "ORD-20415", "ORD-20999"}
 
 # (kind, language, lines). {order} is one of the customer's orders suited to the script.

@@ -106,6 +106,7 @@ ANCHOR_ORDERS = [
     AnchorOrder("ORD-42007", "jane.cooper@example.com", ("PHN-TAB-11",), "shipped", 14, 12, None, -5),
     AnchorOrder("ORD-54321", "jane.cooper@example.com", ("AUD-PMX-02",), "delivered", 10, 8, 6,
                 notes="Leave at the front desk."),
+    AnchorOrder("ORD-42311", "jane.cooper@example.com", ("ACC-CHG-65",), "shipped", 16, 15, None, -6),
     AnchorOrder("ORD-20415", "michael.chen@example.com", ("CMP-KBD-01",), "paid", 1),
     AnchorOrder("ORD-20999", "michael.chen@example.com", ("ACC-CHG-65",), "cancelled", 20),
 ]
@@ -196,7 +197,7 @@ class DemoStore:
             self._anchor_order(anchor)
         taken = {a.number for a in ANCHOR_ORDERS}
         plan = (
-            ["delivered_recent"] * 22 + ["delivered_old"] * 14 + ["in_transit"] * 9 + ["late"] * 5
+            ["delivered_recent"] * 21 + ["delivered_old"] * 14 + ["in_transit"] * 9 + ["late"] * 5
             + ["paid"] * 5 + ["pending"] * 4 + ["cancelled"] * 4 + ["refunded"] * 4 + ["partially_refunded"] * 4
         )
         customers = list(self.customer_by_email.values())

@@ -228,7 +228,7 @@ def ticket_step(d: Dialogue, intent: str) -> Step:
         if re.search(pattern, folded):
             category = name
             break
-    subject = t.customer_text(intent).strip().splitlines()[0][:80] if intent.strip() else "Follow-up request"
+    subject = intent.strip().splitlines()[0][:80] if intent.strip() else "Follow-up request"
     return Step(tool=("create_ticket", {
         "subject": subject, "category": category, "priority": "medium",
         "description": intent[:1000], "customer_email": email,
