@@ -6,6 +6,7 @@ from user text (a non-ASCII or over-long name would make the layer raise).
 """
 
 import logging
+import re
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -55,6 +56,7 @@ def visitor_group(*, customer_id=None, session_key: str = "") -> str | None:
     """All the tabs of one customer (or of one guest's browser session), to tell them a conversation started."""
     if customer_id is not None:
         return f"customer.{int(customer_id)}"
-    if session_key and session_key.isalnum() and len(session_key) <= 64:
+    # str.isalnum() accepts "ü": channel layers accept ASCII letters, digits, hyphens, dots and underscores only.
+    if session_key and re.fullmatch(r"[a-z0-9]{1,64}", session_key):
         return f"session.{session_key}"
     return None

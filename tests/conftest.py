@@ -47,3 +47,14 @@ def emma(demo_store):
     from orders.models import Customer
 
     return Customer.objects.select_related("user").get(email="emma.martin@example.com")
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A new channel layer per test: channels-redis binds its locks to the event loop that first used them, and
+    every async test has its own loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
