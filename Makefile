@@ -59,7 +59,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 
-bench: migrate
+bench: install
 	$(PY) -m bench.run_all
 
 # Re-pin requirements.lock from requirements.in in a throw-away venv.

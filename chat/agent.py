@@ -7,7 +7,7 @@ A turn belongs to the conversation, not to a socket: `ensure_turn` starts (at mo
 this process, which keeps answering while unanswered customer messages remain, whoever is connected. A lease on the
 conversation row keeps two processes from answering at once; a lease left by a process that died lets the next
 connection resume the turn. Everything that touches the database goes through the async ORM or
-database_sync_to_async; nothing blocks the event loop.
+a pool of threads (chat.db); nothing blocks the event loop.
 """
 
 import asyncio
@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from channels.db import aclose_old_connections, database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Q
@@ -27,6 +26,7 @@ from helpdesk.realtime import abroadcast, conversation_group
 from . import escalation, limits, memory, sentiment
 from . import services as chat
 from .events import ChannelLayerSink, TurnSink
+from .db import in_thread
 from .guardrails import OutputGuard
 from .llm import FinalMessage, LLMError, LLMRequest, TextDelta, ToolUseStarted, Usage, get_backend
 from .llm.offline_text import detect_language
@@ -37,6 +37,8 @@ from .tools import TOOLS, ToolContext, run_tool, status_label
 log = logging.getLogger(__name__)
 
 _running: dict[str, asyncio.Task] = {}
+_recheck: set[str] = set()
+LEASE_WAIT_SECONDS = 0.3
 
 
 # --- scheduling ---------------------------------------------------------------------------------------------------
@@ -44,6 +46,7 @@ def ensure_turn(conversation_id, *, sink: TurnSink | None = None, backend=None) 
     """Start answering the conversation in the background unless this process already is. Returns the task."""
     key = str(conversation_id)
     task = _running.get(key)
+    _recheck.add(key)  # a running task may be deciding it is done: make it look again
     if task is None or task.done():
         task = asyncio.get_running_loop().create_task(
             answer_pending(conversation_id, sink=sink, backend=backend), name=f"turn-{key}"
@@ -66,49 +69,75 @@ def running_turn(conversation_id) -> asyncio.Task | None:
 
 
 async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backend=None) -> None:
-    """Answer every unanswered customer message of the conversation, one turn at a time."""
+    """Answer every unanswered customer message of the conversation, one turn at a time.
+
+    No message may fall between two tasks: a message that arrives while this task is deciding it has nothing left
+    to do sets a re-check flag (ensure_turn); a message stored while another process holds the lease is waited
+    for here until that process lets go or answers it.
+    """
     sink = sink or ChannelLayerSink(conversation_id)
-    if not await _acquire_lease(conversation_id):
-        return
-    try:
-        while True:
-            conversation = await Conversation.objects.select_related("customer").aget(pk=conversation_id)
-            pending = await _pending_customer_seq(conversation)
-            if pending is None:
+    key = str(conversation_id)
+    while True:
+        _recheck.discard(key)
+        if not await _acquire_lease(conversation_id):
+            # Another process is answering. Wait while something is still unanswered: it may be ours.
+            conversation = await in_thread(_load)(conversation_id)
+            if await in_thread(_pending_customer_seq)(conversation) is None:
                 return
-            outcome = await run_turn(conversation, sink=sink, backend=backend or get_backend())
-            await aclose_old_connections()
-            if outcome.failed == "database":
-                return  # the message stays unanswered; the next message or reconnect tries again
-    finally:
-        await _release_lease(conversation_id)
+            await asyncio.sleep(LEASE_WAIT_SECONDS)
+            continue
+        try:
+            while True:
+                _recheck.discard(key)
+                conversation = await in_thread(_load)(conversation_id)
+                if await in_thread(_pending_customer_seq)(conversation) is None:
+                    break
+                outcome = await run_turn(conversation, sink=sink, backend=backend or get_backend())
+                if outcome.failed == "database":
+                    return  # the message stays unanswered; the next message or reconnect tries again
+        finally:
+            await _release_lease(conversation_id)
+        if key not in _recheck:
+            return
 
 
-async def _pending_customer_seq(conversation: Conversation) -> int | None:
-    latest = await (
+def _load(conversation_id) -> Conversation:
+    return Conversation.objects.select_related("customer").get(pk=conversation_id)
+
+
+def _pending_customer_seq(conversation: Conversation) -> int | None:
+    return (
         conversation.messages.filter(role=Message.Role.CUSTOMER, seq__gt=conversation.answered_through_seq)
-        .order_by("-seq").values_list("seq", flat=True).afirst()
+        .order_by("-seq").values_list("seq", flat=True).first()
     )
-    return latest
+
+
+def _latest_customer_message(conversation_id) -> Message | None:
+    return Message.objects.filter(conversation_id=conversation_id, role=Message.Role.CUSTOMER).order_by("-seq").first()
+
+
+def _update(conversation_id, **fields) -> None:
+    Conversation.objects.filter(pk=conversation_id).update(**fields)
 
 
 async def _acquire_lease(conversation_id) -> bool:
-    now = timezone.now()
-    claimed = await Conversation.objects.filter(
-        Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now), pk=conversation_id
-    ).aupdate(turn_lease_until=now + timedelta(seconds=settings.TURN_LEASE_SECONDS))
-    return bool(claimed)
+    def claim():
+        now = timezone.now()
+        return Conversation.objects.filter(
+            Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now), pk=conversation_id
+        ).update(turn_lease_until=now + timedelta(seconds=settings.TURN_LEASE_SECONDS))
+
+    return bool(await in_thread(claim)())
 
 
 async def _renew_lease(conversation_id) -> None:
-    await Conversation.objects.filter(pk=conversation_id).aupdate(
-        turn_lease_until=timezone.now() + timedelta(seconds=settings.TURN_LEASE_SECONDS)
-    )
+    await in_thread(_update)(conversation_id,
+                             turn_lease_until=timezone.now() + timedelta(seconds=settings.TURN_LEASE_SECONDS))
 
 
 async def _release_lease(conversation_id) -> None:
     try:
-        await Conversation.objects.filter(pk=conversation_id).aupdate(turn_lease_until=None)
+        await in_thread(_update)(conversation_id, turn_lease_until=None)
     except DatabaseError:
         log.warning("could not release the turn lease of %s", conversation_id, exc_info=True)
 
@@ -125,9 +154,7 @@ class TurnOutcome:
 async def run_turn(conversation: Conversation, *, sink: TurnSink, backend) -> TurnOutcome:
     """Answer the latest customer messages of `conversation` (status bot). Never raises to the caller."""
     outcome = TurnOutcome(usage=Usage(), model_calls=0)
-    latest_customer = await (
-        conversation.messages.filter(role=Message.Role.CUSTOMER).order_by("-seq").afirst()
-    )
+    latest_customer = await in_thread(_latest_customer_message)(conversation.pk)
     if latest_customer is None:
         return outcome
     if conversation.status != Conversation.Status.BOT:
@@ -138,11 +165,11 @@ async def run_turn(conversation: Conversation, *, sink: TurnSink, backend) -> Tu
         language = detect_language(latest_customer.text, conversation.language)
         if language != conversation.language:
             conversation.language = language
-            await Conversation.objects.filter(pk=conversation.pk).aupdate(language=language)
+            await in_thread(_update)(conversation.pk, language=language)
         if conversation.backend != backend.name:
-            await Conversation.objects.filter(pk=conversation.pk).aupdate(backend=backend.name)
+            await in_thread(_update)(conversation.pk, backend=backend.name)
 
-        refusal = await database_sync_to_async(limits.check_turn_allowed)(conversation)
+        refusal = await in_thread(limits.check_turn_allowed)(conversation)
         if refusal:
             await _say(conversation, sink, refusal)
             await _mark_answered(conversation.pk, latest_customer.seq)
@@ -172,7 +199,7 @@ async def _finish_sentiment(task: asyncio.Task, conversation, message, sink) -> 
         "type": "chat.sentiment", "seq": message.seq, "score": score.score, "flags": sorted(score.flags),
         "reason": score.reason,
     })
-    applied = await database_sync_to_async(escalation.after_turn)(conversation.pk, message.pk, score)
+    applied = await in_thread(escalation.after_turn)(conversation.pk, message.pk, score)
     if applied and applied.say:
         await _say(conversation, sink, applied.say)
 
@@ -183,15 +210,15 @@ async def _tool_loop(conversation: Conversation, *, sink: TurnSink, backend, ans
     handed_off = False
     for round_number in range(settings.ASSISTANT_MAX_TOOL_ROUNDS + 1):
         await _renew_lease(conversation.pk)
-        request, context_seq = await database_sync_to_async(_build_request)(conversation.pk)
+        request, context_seq = await in_thread(_build_request)(conversation.pk)
         answered_seq = max(answered_seq, context_seq)
-        seq = await database_sync_to_async(chat.reserve_seq)(conversation.pk)
+        seq = await in_thread(chat.reserve_seq)(conversation.pk)
         try:
             final = await _call_model(backend, request, sink, seq, conversation.language)
         except LLMError as error:
             log.warning("model call failed for %s: %s", conversation.pk, error)
             await _say(conversation, sink, _fault_text(conversation.language, error.kind), seq=seq)
-            await database_sync_to_async(chat.log_event)(
+            await in_thread(chat.log_event)(
                 conversation.pk, ConversationEvent.Kind.FAULT, "system", f"model {error.kind}"
             )
             await _mark_answered(conversation.pk, answered_seq)
@@ -270,7 +297,7 @@ async def _call_model(backend, request: LLMRequest, sink: TurnSink, seq: int, la
 
 async def _store_assistant(conversation_id, seq: int, final: FinalMessage, backend, sink: TurnSink) -> None:
     content = [b for b in final.content if b.get("type") != "text" or b.get("text")]
-    message = await database_sync_to_async(chat.record_message)(
+    message = await in_thread(chat.record_message)(
         conversation_id=conversation_id, role=Message.Role.ASSISTANT, text=final.text.strip(), content=content,
         seq=seq, usage=final.usage, model=final.model,
     )
@@ -282,12 +309,12 @@ async def _run_tools(conversation: Conversation, final: FinalMessage, sink: Turn
     context = ToolContext(conversation_id=conversation.pk, language=conversation.language)
     results, actions, handed_off = [], [], False
     for call in final.tool_uses:
-        result = await database_sync_to_async(run_tool)(call["name"], call.get("input") or {}, context)
+        result = await in_thread(run_tool)(call["name"], call.get("input") or {}, context)
         results.append(result.block(call["id"]))
         if result.action:
             actions.append(result.action)
         handed_off = handed_off or result.handoff
-    message = await database_sync_to_async(chat.record_message)(
+    message = await in_thread(chat.record_message)(
         conversation_id=conversation.pk, role=Message.Role.TOOL, content=results,
         action={"items": actions} if actions else None,
     )
@@ -298,16 +325,17 @@ async def _run_tools(conversation: Conversation, final: FinalMessage, sink: Turn
 
 async def _say(conversation: Conversation, sink: TurnSink, text: str, *, seq: int | None = None) -> None:
     """Store and send a message of ours that did not come from the model (limits, faults, warnings)."""
-    message = await database_sync_to_async(chat.record_message)(
+    message = await in_thread(chat.record_message)(
         conversation_id=conversation.pk, role=Message.Role.ASSISTANT, text=text, seq=seq, model="system"
     )
     await sink.message(message)
 
 
 async def _mark_answered(conversation_id, seq: int) -> None:
-    await Conversation.objects.filter(pk=conversation_id, answered_through_seq__lt=seq).aupdate(
-        answered_through_seq=seq
-    )
+    def mark():
+        Conversation.objects.filter(pk=conversation_id, answered_through_seq__lt=seq).update(answered_through_seq=seq)
+
+    await in_thread(mark)()
 
 
 async def _fold_memory(conversation_id, backend) -> None:

@@ -12,7 +12,6 @@ import re
 import time
 from collections import deque
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _, override
@@ -21,6 +20,7 @@ from helpdesk.exceptions import HelpdeskError
 from helpdesk.realtime import abroadcast, agents_queue_group, conversation_group, visitor_group
 
 from . import agent, services, takeover
+from .db import in_thread
 from .exceptions import InvalidFrame
 from .frames import message_frames
 from .llm import backend_name
@@ -126,7 +126,7 @@ class CustomerConsumer(JsonFrameConsumer):
         self.visitor_group = visitor_group(customer_id=self.customer.pk if self.customer else None,
                                            session_key=self.session_key)
         await self.accept()
-        conversation = await database_sync_to_async(services.find_open_conversation)(
+        conversation = await in_thread(services.find_open_conversation)(
             session_key=self.session_key, customer=self.customer
         )
         if self.visitor_group:
@@ -147,15 +147,16 @@ class CustomerConsumer(JsonFrameConsumer):
         if session is None:
             return ""
         if not session.session_key:
-            await database_sync_to_async(session.save)()
+            await in_thread(session.save)()
         return session.session_key or ""
 
-    @database_sync_to_async
-    def logged_in_customer(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            return None
-        return getattr(user, "customer", None)
+    async def logged_in_customer(self):
+        def customer_of(user):
+            if user is None or not user.is_authenticated:
+                return None
+            return getattr(user, "customer", None)
+
+        return await in_thread(customer_of)(self.scope.get("user"))
 
     def requested_language(self) -> str | None:
         """The page's language, which the widget passes as ?lang=; else the language cookie of Django's switch."""
@@ -184,7 +185,7 @@ class CustomerConsumer(JsonFrameConsumer):
 
     async def refresh(self) -> Conversation | None:
         if self.conversation is not None:
-            self.conversation = await Conversation.objects.aget(pk=self.conversation.pk)
+            self.conversation = await in_thread(Conversation.objects.get)(pk=self.conversation.pk)
         return self.conversation
 
     async def send_state(self) -> None:
@@ -219,7 +220,7 @@ class CustomerConsumer(JsonFrameConsumer):
         self.throttle(self.message_times, settings.CHAT_RATE_LIMIT_MESSAGES)
         conversation = await self.refresh()
         if conversation is None or conversation.status == Conversation.Status.CLOSED:
-            conversation = await database_sync_to_async(services.start_conversation)(
+            conversation = await in_thread(services.start_conversation)(
                 session_key=self.session_key, customer=self.customer, language=self.language, backend=backend_name()
             )
             await self.join(conversation)
@@ -227,14 +228,14 @@ class CustomerConsumer(JsonFrameConsumer):
             await self.send_state()
             if self.visitor_group:
                 await abroadcast(self.visitor_group, {"type": "conversation.started", "sender": self.channel_name})
-        recorded = await database_sync_to_async(services.record_customer_message)(
+        recorded = await in_thread(services.record_customer_message)(
             conversation_id=conversation.pk, text=text, client_id=client_id
         )
         await self.send_json({"type": "ack", "client_id": client_id, "seq": recorded.message.seq})
         if not recorded.created:
             return
         if recorded.card_masked:
-            await database_sync_to_async(services.record_message)(
+            await in_thread(services.record_message)(
                 conversation_id=conversation.pk, role=Message.Role.SYSTEM,
                 text=self.translate("For your security, please never send card numbers in chat. We masked it; "
                                     "we will never ask for your card number."),
@@ -270,7 +271,7 @@ class CustomerConsumer(JsonFrameConsumer):
             raise InvalidFrame(self.translate("The comment must be text."))
         if self.conversation is None:
             raise InvalidFrame(self.translate("There is no conversation to rate."), code="no_conversation")
-        await database_sync_to_async(services.submit_csat)(
+        await in_thread(services.submit_csat)(
             conversation_id=self.conversation.pk, score=score, comment=comment
         )
         await self.send_json({"type": "csat.thanks", "score": score})
@@ -278,7 +279,7 @@ class CustomerConsumer(JsonFrameConsumer):
     async def handle_close(self, frame: dict) -> None:
         if self.conversation is None:
             return
-        await database_sync_to_async(services.close_conversation)(conversation_id=self.conversation.pk,
+        await in_thread(services.close_conversation)(conversation_id=self.conversation.pk,
                                                                   actor="customer")
 
     # --- group events ------------------------------------------------------------------------------------------------
@@ -307,7 +308,7 @@ class CustomerConsumer(JsonFrameConsumer):
         """Called when another tab of this customer started a conversation: follow it here too."""
         if event.get("sender") == self.channel_name:
             return
-        conversation = await database_sync_to_async(services.find_open_conversation)(
+        conversation = await in_thread(services.find_open_conversation)(
             session_key=self.session_key, customer=self.customer
         )
         if conversation and (self.conversation is None or conversation.pk != self.conversation.pk):
@@ -333,11 +334,10 @@ async def send_stored_messages(consumer, *, for_agent: bool) -> None:
     """Send the frames of every stored message after the consumer's last sent seq, in order, once."""
     if consumer.conversation is None or consumer.last_sent_seq is None:
         return
-    messages = [
-        m async for m in Message.objects.filter(conversation_id=consumer.conversation.pk,
-                                                seq__gt=consumer.last_sent_seq)
+    messages = await in_thread(lambda: list(
+        Message.objects.filter(conversation_id=consumer.conversation.pk, seq__gt=consumer.last_sent_seq)
         .select_related("author").order_by("seq")
-    ]
+    ))()
     for message in messages:
         for frame in message_frames(message, for_agent=for_agent):
             await consumer.send_json(frame)
@@ -358,7 +358,7 @@ class AgentConsumer(JsonFrameConsumer):
     async def connect(self):
         await super().connect()
         self.user = self.scope.get("user")
-        if not await database_sync_to_async(is_support_agent)(self.user):
+        if not await in_thread(is_support_agent)(self.user):
             await self.close(code=4403)
             return
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
@@ -402,7 +402,7 @@ class AgentConsumer(JsonFrameConsumer):
         await self.send_stored()
 
     async def handle_take_over(self, frame):
-        await database_sync_to_async(takeover.take_over)(conversation_id=self.conversation.pk, agent=self.user)
+        await in_thread(takeover.take_over)(conversation_id=self.conversation.pk, agent=self.user)
 
     async def handle_message(self, frame):
         text, client_id = frame.get("text"), frame.get("client_id")
@@ -412,7 +412,7 @@ class AgentConsumer(JsonFrameConsumer):
             raise InvalidFrame("This message is too long.", code="message_too_long")
         if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID.match(client_id)):
             raise InvalidFrame("Invalid client_id.", code="invalid_client_id")
-        message = await database_sync_to_async(takeover.send_agent_message)(
+        message = await in_thread(takeover.send_agent_message)(
             conversation_id=self.conversation.pk, agent=self.user, text=text.strip(), client_id=client_id
         )
         await self.send_json({"type": "ack", "client_id": client_id, "seq": message.seq})
@@ -422,10 +422,10 @@ class AgentConsumer(JsonFrameConsumer):
                                       "name": self.user.first_name or self.user.get_username()})
 
     async def handle_resolve(self, frame):
-        await database_sync_to_async(takeover.resolve)(conversation_id=self.conversation.pk, agent=self.user)
+        await in_thread(takeover.resolve)(conversation_id=self.conversation.pk, agent=self.user)
 
     async def handle_hand_back(self, frame):
-        await database_sync_to_async(takeover.hand_back)(conversation_id=self.conversation.pk, agent=self.user)
+        await in_thread(takeover.hand_back)(conversation_id=self.conversation.pk, agent=self.user)
         agent.ensure_turn(self.conversation.pk)
 
     # --- group events ------------------------------------------------------------------------------------------------
@@ -471,7 +471,7 @@ class QueueConsumer(JsonFrameConsumer):
 
     async def connect(self):
         await super().connect()
-        if not await database_sync_to_async(is_support_agent)(self.scope.get("user")):
+        if not await in_thread(is_support_agent)(self.scope.get("user")):
             await self.close(code=4403)
             return
         await self.channel_layer.group_add(agents_queue_group(), self.channel_name)

@@ -169,12 +169,11 @@ def transcript(messages: list[Message]) -> str:
 
 async def fold_if_needed(conversation_id, backend) -> bool:
     """Fold old turns into the running summary when the context is over budget. Runs after the reply."""
-    from asgiref.sync import sync_to_async
-
+    from .db import in_thread
     from .prompts import SUMMARY_SYSTEM, summary_prompt
 
-    conversation = await Conversation.objects.aget(pk=conversation_id)
-    messages = await sync_to_async(context_messages)(conversation)
+    conversation = await in_thread(Conversation.objects.get)(pk=conversation_id)
+    messages = await in_thread(context_messages)(conversation)
     plan = plan_fold(conversation, messages)
     if plan is None:
         return False
@@ -182,7 +181,7 @@ async def fold_if_needed(conversation_id, backend) -> bool:
         system=SUMMARY_SYSTEM, prompt=summary_prompt(conversation.summary, transcript(plan.folded)), max_tokens=400
     )
     # Conditional: if another fold got there first, keep its result.
-    updated = await Conversation.objects.filter(
+    updated = await in_thread(Conversation.objects.filter(
         pk=conversation_id, summary_through_seq=conversation.summary_through_seq
-    ).aupdate(summary=summary.strip()[:4000], summary_through_seq=plan.through_seq)
+    ).update)(summary=summary.strip()[:4000], summary_through_seq=plan.through_seq)
     return bool(updated)

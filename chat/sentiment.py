@@ -13,8 +13,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from asgiref.sync import sync_to_async
 
+from .db import in_thread
 from .llm.offline_text import fold, is_threat, wants_human
 from .models import Message
 
@@ -161,7 +161,7 @@ async def score_message(message: Message, *, backend) -> SentimentScore:
             parsed = None
         if parsed is not None:
             result = SentimentScore(parsed.score, parsed.flags | lexicon.flags, parsed.reason or lexicon.reason)
-    await sync_to_async(_store)(message.pk, result)
+    await in_thread(_store)(message.pk, result)
     return result
 
 

@@ -2,11 +2,12 @@
 
 SQLite: an FTS5 table (porter stemmer, diacritics removed) kept in step with faq_faqentry by triggers, ranked by
 bm25 with the question weighted above the answer. PostgreSQL: a generated tsvector column (english or french
-configuration by the entry's language, question weighted A, answer B) with a GIN index, ranked by ts_rank_cd.
+configuration by the entry's language, question weighted A, answer B) with a GIN index, ranked by ts_rank.
 Both are maintained by the database on every write, so an admin's edit is searchable as soon as it is saved.
 
-A customer's words are matched as an OR of their content words (stop words dropped), so a paraphrase that shares
-a few words with an entry still finds it and the ranking does the rest. Nothing typed reaches the SQL except as a
+A customer's content words (stop words dropped, a few customer synonyms added) are matched first as pairs (entries
+sharing two of them), then, if that finds too few, as an OR of single words, so a paraphrase that shares a few
+words with an entry still finds it and the ranking does the rest. Nothing typed reaches the SQL except as a
 bound parameter of word characters.
 """
 
@@ -33,6 +34,21 @@ STOP_WORDS = frozenset(
 )
 
 
+# Words customers use for the words our answers use (after lower-casing; applied to EN and FR alike). Each adds
+# terms, never removes one, so a question phrased like the FAQ still matches as before.
+SYNONYMS = {
+    "reimburse": ["refund"], "reimbursed": ["refund"], "reimbursement": ["refund"], "money": ["refund"],
+    "package": ["order", "shipping"], "parcel": ["order", "shipping"], "arrive": ["delivery"],
+    "delayed": ["late"], "fees": ["cost", "shipping"], "fee": ["cost"], "price": ["cost"],
+    "amex": ["american", "express"], "debit": ["charged"], "charge": ["charged"], "bill": ["invoice"],
+    "send": ["return"], "back": ["return"], "swap": ["exchange"], "guarantee": ["warranty"],
+    "rembourse": ["remboursement"], "rembourser": ["remboursement"], "remboursé": ["remboursement"],
+    "achats": ["commandes"], "renvoyer": ["retourner", "retour"], "reçois": ["livraison"], "recevoir": ["livraison"],
+    "débité": ["débitée", "prélevé"], "débiter": ["débitée", "prélevé"], "frais": ["port"], "colis": ["livraison"],
+    "expédiée": ["expédition"], "facture": ["factures"],
+}
+
+
 @dataclass(frozen=True)
 class FaqHit:
     id: int
@@ -50,9 +66,11 @@ def search_terms(query: str) -> list[str]:
     words = re.findall(r"\w+", (query or "").lower())
     terms: list[str] = []
     for word in words:
-        if len(word) < 2 or word in STOP_WORDS or word.isdigit() or word in terms:
+        if len(word) < 2 or word in STOP_WORDS or word.isdigit():
             continue
-        terms.append(word)
+        for term in [word, *SYNONYMS.get(word, [])]:
+            if term not in terms:
+                terms.append(term)
     return terms[:MAX_TERMS]
 
 
@@ -67,11 +85,20 @@ def search_faq(query: str, *, language: str = "en", category: str | None = None,
     return hits
 
 
+PAIR_TERMS = 8
+
+
 def _search(terms, *, language, category, limit) -> list[FaqHit]:
-    if connection.vendor == "postgresql":
-        rows = _postgres_search(terms, language=language, category=category, limit=limit)
-    else:
-        rows = _sqlite_search(terms, language=language, category=category, limit=limit)
+    """Entries sharing at least two of the words first (a selective query: fast on a large knowledge base, and
+    two shared words are a better sign than one); when that finds too few, any of the words."""
+    search = _postgres_search if connection.vendor == "postgresql" else _sqlite_search
+    rows = []
+    if len(terms) >= 2:
+        head = terms[:PAIR_TERMS]
+        pairs = [(a, b) for i, a in enumerate(head) for b in head[i + 1:]]
+        rows = search(terms, pairs, language=language, category=category, limit=limit)
+    if len(rows) < limit:
+        rows = search(terms, None, language=language, category=category, limit=limit)
     if not rows:
         return []
     scores = dict(rows)
@@ -94,8 +121,11 @@ def _filters(language, category, *, placeholder="%s"):
     return " AND ".join(clauses), params
 
 
-def _sqlite_search(terms, *, language, category, limit):
-    match = " OR ".join(f'"{term}"' for term in terms)
+def _sqlite_search(terms, pairs, *, language, category, limit):
+    if pairs:
+        match = " OR ".join(f'("{a}" AND "{b}")' for a, b in pairs)
+    else:
+        match = " OR ".join(f'"{term}"' for term in terms)
     where, params = _filters(language, category)
     sql = (
         "SELECT f.rowid, bm25(faq_faqentry_fts, 3.0, 1.0) AS score "
@@ -108,11 +138,11 @@ def _sqlite_search(terms, *, language, category, limit):
         return [(pk, -score) for pk, score in cursor.fetchall()]
 
 
-def _postgres_search(terms, *, language, category, limit):
-    tsquery = " | ".join(terms)
+def _postgres_search(terms, pairs, *, language, category, limit):
+    tsquery = " | ".join(f"({a} & {b})" for a, b in pairs) if pairs else " | ".join(terms)
     where, params = _filters(language, category)
     sql = (
-        "SELECT e.id, ts_rank_cd(e.search_vector, q) AS score FROM faq_faqentry e, "
+        "SELECT e.id, ts_rank(e.search_vector, q) AS score FROM faq_faqentry e, "
         "to_tsquery(CASE WHEN %s = 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END, %s) q "
         f"WHERE e.search_vector @@ q AND {where} ORDER BY score DESC, e.id LIMIT %s"
     )

@@ -64,15 +64,22 @@ async def test_a_turn_left_unanswered_by_a_dead_process_is_answered_on_reconnect
     await back.disconnect()
 
 
-async def test_a_live_lease_held_by_another_process_is_respected():
+async def test_a_live_lease_held_by_another_process_is_respected_then_the_message_is_answered():
+    import asyncio
+
     conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
                                                                     backend="offline")
     await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text="Hi", client_id="a")
     await Conversation.objects.filter(pk=conversation.pk).aupdate(
         turn_lease_until=timezone.now() + timedelta(seconds=60))
     sink = RecordingSink()
-    await agent.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend())
-    assert sink.messages == []
+    task = asyncio.create_task(agent.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend()))
+    await asyncio.sleep(0.5)
+    assert sink.messages == []  # the other process is answering
+    # It finishes without answering this message (it arrived after its last look): we answer it.
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(turn_lease_until=None)
+    await asyncio.wait_for(task, 5)
+    assert sink.texts
 
 
 @override_settings(CHANNEL_LAYERS=DEAD_REDIS)
