@@ -27,9 +27,27 @@ TURNS = ["Hi", "Where is my order {order}? My email is {email}", "How long does 
 TOOL_TURNS = {1, 2}
 
 
+def browser_sessions(count: int) -> list[str]:
+    """Session keys as the storefront page would have created them before the widget connects."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    keys = []
+    for _ in range(count):
+        store = SessionStore()
+        store["chat"] = True
+        store.save()
+        keys.append(store.session_key)
+    return keys
+
+
+def headers(server: common.Process, session_key: str) -> list[tuple[str, str]]:
+    return [("Origin", server.url), ("Cookie", f"sessionid={session_key}")]
+
+
 class Customer:
-    def __init__(self, index: int, server: common.Process, order: str, email: str):
+    def __init__(self, index: int, server: common.Process, order: str, email: str, session_key: str):
         self.index, self.server, self.order, self.email = index, server, order, email
+        self.session_key = session_key
         self.first_word: list[tuple[int, float]] = []
         self.full_reply: list[tuple[int, float]] = []
         self.acks: dict[str, int] = {}
@@ -39,8 +57,8 @@ class Customer:
         await asyncio.sleep(random.random())  # arrivals spread over a second
         try:
             async with websockets.connect(f"ws://127.0.0.1:{self.server.port}/ws/chat/",
-                                          additional_headers=[("Origin", self.server.url)], max_size=2**20,
-                                          open_timeout=30) as socket:
+                                          additional_headers=headers(self.server, self.session_key),
+                                          max_size=2**20, open_timeout=30) as socket:
                 await self._receive_until(socket, "state")
                 for turn, template in enumerate(TURNS):
                     client_id = f"c{self.index}t{turn}"
@@ -104,7 +122,8 @@ async def run_load(servers: list[common.Process], clients_count: int, ttft: floa
 
     last = await Message.objects.order_by("-pk").values_list("pk", flat=True).afirst() or 0
     orders = await asyncio.to_thread(sample_orders, clients_count)
-    clients = [Customer(i, servers[i % len(servers)], *orders[i]) for i in range(clients_count)]
+    sessions = await asyncio.to_thread(browser_sessions, clients_count)
+    clients = [Customer(i, servers[i % len(servers)], *orders[i], sessions[i]) for i in range(clients_count)]
     processes = [psutil.Process(s.popen.pid) for s in servers]
     peak = 0
     started = time.perf_counter()
@@ -130,14 +149,14 @@ async def run_load(servers: list[common.Process], clients_count: int, ttft: floa
 
 async def idle_memory(server: common.Process, count: int) -> dict:
     process = psutil.Process(server.popen.pid)
+    sessions = await asyncio.to_thread(browser_sessions, count)
     await asyncio.sleep(1)
     before = process.memory_info().rss
     sockets = []
-    for start in range(0, count, 100):
+    for start in range(0, count, 50):
         batch = await asyncio.gather(*(websockets.connect(f"ws://127.0.0.1:{server.port}/ws/chat/",
-                                                          additional_headers=[("Origin", server.url)],
-                                                          open_timeout=60)
-                                       for _ in range(min(100, count - start))))
+                                                          additional_headers=headers(server, key), open_timeout=60)
+                                       for key in sessions[start:start + 50]))
         sockets += batch
     await asyncio.gather(*(s.recv() for s in sockets))  # each got its state frame: fully connected
     await asyncio.sleep(2)
@@ -148,6 +167,7 @@ async def idle_memory(server: common.Process, count: int) -> dict:
 
 
 def run_config(database: str, processes: int, clients: list[int], args) -> list[dict]:
+    common.raise_file_limit()
     redis = common.REDIS_BENCH_URL if database == "postgres" else None
     url = common.fresh_database(database)
     common.setup_django(url, REDIS_URL=None)
@@ -163,7 +183,11 @@ def run_config(database: str, processes: int, clients: list[int], args) -> list[
             print(f"  {result['database']}, {processes} process(es), N={count}: done in "
                   f"{result['wall_seconds']:.1f} s", flush=True)
         if args.idle and processes == 1:
-            results[-1]["idle"] = asyncio.run(idle_memory(servers[0], args.idle))
+            try:
+                results[-1]["idle"] = asyncio.run(idle_memory(servers[0], args.idle))
+            except Exception as error:  # report it, keep the load results
+                results[-1]["idle"] = {"error": f"{type(error).__name__}: {error}", "idle_connections": args.idle,
+                                       "kb_per_idle_connection": None, "rss_before_mb": 0, "rss_after_mb": 0}
     finally:
         for server in servers:
             server.stop()
@@ -200,7 +224,7 @@ def main(argv=None) -> dict:
         ["database", "procs", "N", "1st word p50", "p95", "1st word (no tool) p50", "overhead p50", "overhead p99",
          "full p50", "full p95", "full p99", "turns/s", "errors", "lost", "dup", "peak RSS MB"], rows)
     for r in results:
-        if "idle" in r:
+        if "idle" in r and not r["idle"].get("error"):
             idle = r["idle"]
             print(f"  idle: {idle['idle_connections']} connections, {idle['kb_per_idle_connection']:.0f} KB each "
                   f"(RSS {idle['rss_before_mb']:.0f} → {idle['rss_after_mb']:.0f} MB)")

@@ -156,6 +156,15 @@ def start_fake_model(*, ttft: float, tps: float, min_cacheable_tokens: int = 102
     return Process(popen, port, log)
 
 
+def raise_file_limit() -> None:
+    """Many sockets need many file descriptors: lift the soft limit to the hard one (in this process)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = None, name: str = "daphne") -> Process:
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -169,6 +178,6 @@ def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = No
         env["REDIS_URL"] = redis_url
     popen = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                               "helpdesk.asgi:application"], cwd=ROOT, env=env, stdout=log.open("w"),
-                             stderr=subprocess.STDOUT)
+                             stderr=subprocess.STDOUT, preexec_fn=raise_file_limit)
     _wait_for_port(popen, port, log)
     return Process(popen, port, log)
