@@ -8,7 +8,6 @@ message, so the model can recover; nothing raises to the customer.
 
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +25,7 @@ from tickets import services as tickets
 from tickets.models import Ticket
 
 from . import services as chat
-from .models import Conversation, ConversationEvent, Message
+from .models import Conversation, ConversationEvent
 
 log = logging.getLogger(__name__)
 
@@ -420,10 +419,3 @@ def run_tool(name: str, args, ctx: ToolContext) -> ToolResult:
         log.exception("tool %s failed", name)
         return refusal("The tool failed unexpectedly. Apologize and offer a ticket or a person.", code="tool_failed")
 
-
-def visible_to_customer(message: Message) -> bool:
-    return message.role in (Message.Role.CUSTOMER, Message.Role.ASSISTANT, Message.Role.AGENT) and bool(message.text)
-
-
-def refund_amount_display(amount: Decimal, currency: str) -> str:
-    return f"${amount:.2f}" if currency == "USD" else f"{amount:.2f} €"

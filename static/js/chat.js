@@ -209,7 +209,7 @@
   }
 
   function updateSendable() {
-    sendButton.disabled = !state.connected || !input.value.trim();
+    sendButton.disabled = !input.value.trim();
   }
 
   // --- socket ------------------------------------------------------------------------------------------------------
@@ -335,8 +335,10 @@
 
   // --- user actions ------------------------------------------------------------------------------------------------
   function submitMessage() {
+    // Not connected yet (the page just loaded) or reconnecting: the message waits in the outbox and goes out with
+    // the next connection's state frame, so a fast typist never loses a word.
     const text = input.value.trim();
-    if (!text || !state.connected) return;
+    if (!text) return;
     const clientId = newClientId();
     saveOutbox([...loadOutbox(), { client_id: clientId, text }]);
     renderCustomer(text, clientId, null, true);

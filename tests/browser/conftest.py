@@ -10,6 +10,7 @@ in its own pytest process: the permission never reaches the other tests.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,18 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def new_page(browser):
-    contexts = []
+def new_page(browser, request):
+    """Pages that record their websocket frames; when the test fails, frames and a screenshot go to the log."""
+    contexts, pages = [], []
 
     def make(locale="en-US"):
         context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
@@ -56,11 +66,37 @@ def new_page(browser):
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         # Console errors include Content-Security-Policy violations: the pages must work under our CSP.
         page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+        page.ws_frames = []
+        page.on("websocket", lambda ws: _record_frames(ws, page.ws_frames))
+        pages.append(page)
         return page
 
     yield make
+    if getattr(request.node, "call_failed", False):
+        for number, page in enumerate(pages):
+            _dump_failed_page(page, f"FAILED-{request.node.name}-{number}")
+        if "live_daphne" in request.fixturenames:
+            print("--- daphne log (tail) ---\n" + request.getfixturevalue("live_daphne").log())
     for context in contexts:
         context.close()
+
+
+def _record_frames(ws, frames: list) -> None:
+    started = time.monotonic()
+    ws.on("framesent", lambda payload: frames.append((round(time.monotonic() - started, 3), ">", payload)))
+    ws.on("framereceived", lambda payload: frames.append((round(time.monotonic() - started, 3), "<", payload)))
+    ws.on("close", lambda _: frames.append((round(time.monotonic() - started, 3), "closed", "")))
+
+
+def _dump_failed_page(page, name: str) -> None:
+    """What a failed browser test saw, printed (CI keeps the output) and saved next to the screenshots."""
+    lines = [f"{at:7.3f} {direction} {str(payload)[:300]}" for at, direction, payload in page.ws_frames]
+    print(f"\n--- websocket frames of {name} ---\n" + "\n".join(lines) + "\n--- page errors ---\n"
+          + "\n".join(page.errors))
+    try:
+        screenshot(page, name)
+    except Exception as error:  # the page may be gone; the frames are the main evidence
+        print(f"no screenshot: {error}")
 
 
 def screenshot(page, name: str) -> Path:

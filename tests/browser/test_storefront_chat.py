@@ -88,6 +88,55 @@ def test_a_reload_mid_conversation_keeps_the_history(demo_store, live_daphne, ne
     screenshot(page, "storefront-after-reload")
 
 
+# The page's first websocket stays "connecting" until the test releases it; later ones are real sockets.
+HOLD_FIRST_SOCKET = """
+(() => {
+  const Real = window.WebSocket;
+  let held = false;
+  class HeldSocket extends EventTarget {
+    constructor(url, protocols) {
+      super();
+      this.readyState = 0;
+      window.releaseSocket = () => {
+        const real = new Real(url, protocols);
+        this.real = real;
+        const forward = (type, make) => real.addEventListener(type, (event) => {
+          this.readyState = real.readyState;
+          this.dispatchEvent(make(event));
+        });
+        forward("open", () => new Event("open"));
+        forward("message", (event) => new MessageEvent("message", { data: event.data }));
+        forward("close", (event) => new CloseEvent("close", { code: event.code, reason: event.reason }));
+        forward("error", () => new Event("error"));
+      };
+    }
+    send(data) { this.real.send(data); }
+    close() { if (this.real) this.real.close(); }
+  }
+  function Socket(url, protocols) {
+    if (held) return new Real(url, protocols);
+    held = true;
+    return new HeldSocket(url, protocols);
+  }
+  Object.assign(Socket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Socket;
+})();
+"""
+
+
+def test_a_message_sent_before_the_socket_opens_waits_and_is_answered(demo_store, live_daphne, new_page):
+    page = new_page()
+    page.add_init_script(HOLD_FIRST_SOCKET)
+    page.goto(f"{live_daphne.url}/chat/")
+    send(page, "How long does standard shipping take?")
+    expect(page.locator("#chat .msg.customer.pending")).to_contain_text("standard shipping")
+    expect(page.locator("#chat-input")).to_have_value("")
+    page.evaluate("window.releaseSocket()")
+    expect(assistant_answers(page)).to_have_count(1)
+    expect(page.locator("#chat .msg.customer.pending")).to_have_count(0)
+    expect(page.locator("#chat .msg.customer")).to_have_count(1)
+
+
 def test_a_guest_is_asked_for_the_order_number_and_the_email(demo_store, live_daphne, new_page):
     page = new_page()
     page.goto(f"{live_daphne.url}/")
