@@ -280,7 +280,7 @@ async def _call_model(backend, request: LLMRequest, sink: TurnSink, seq: int, la
             elif isinstance(event, ToolUseStarted):
                 if rest := guard.flush():
                     await sink.delta(seq, rest)
-                await sink.tool_status(status_label(event.name, language))
+                await sink.tool_status(status_label(event.name, language), seq=seq)
             elif isinstance(event, FinalMessage):
                 final = event
     if final is None:

@@ -224,7 +224,7 @@ class CustomerConsumer(JsonFrameConsumer):
                 session_key=self.session_key, customer=self.customer, language=self.language, backend=backend_name()
             )
             await self.join(conversation)
-            self.last_sent_seq = 0
+            reset_sent(self, 0)
             await self.send_state()
             if self.visitor_group:
                 await abroadcast(self.visitor_group, {"type": "conversation.started", "sender": self.channel_name})
@@ -250,8 +250,9 @@ class CustomerConsumer(JsonFrameConsumer):
         last_seq = frame.get("last_seq", 0)
         if isinstance(last_seq, bool) or not isinstance(last_seq, int) or last_seq < 0:
             raise InvalidFrame(self.translate("resume needs last_seq, a number."))
-        self.last_sent_seq = last_seq
+        reset_sent(self, last_seq)
         if self.conversation is None:
+            await self.send_state()  # nothing to replay: say so, so the client knows where it stands
             return
         await self.send_stored()
         conversation = await self.refresh()
@@ -284,11 +285,17 @@ class CustomerConsumer(JsonFrameConsumer):
 
     # --- group events ------------------------------------------------------------------------------------------------
     async def chat_delta(self, event):
-        """Called when the assistant streams a piece of its answer."""
+        """Called when the assistant streams a piece of its answer (unless its final message was already sent:
+        wake-ups and deltas travel separately, and a replay from the database can overtake the stream)."""
+        if already_sent(self, event["seq"]):
+            return
         await self.send_json({"type": "assistant.delta", "seq": event["seq"], "text": event["text"]})
 
     async def chat_tool_status(self, event):
-        """Called when the assistant starts using a tool."""
+        """Called when the assistant starts using a tool (unless the message that asked for it was already sent
+        from the database: the replay overtook the stream, and the status would come after the answer)."""
+        if event.get("seq") is not None and already_sent(self, event["seq"]):
+            return
         await self.send_json({"type": "tool.status", "label": event["label"]})
 
     async def chat_stored(self, event):
@@ -313,7 +320,7 @@ class CustomerConsumer(JsonFrameConsumer):
         )
         if conversation and (self.conversation is None or conversation.pk != self.conversation.pk):
             await self.join(conversation)
-            self.last_sent_seq = 0
+            reset_sent(self, 0)
             await self.send_state()
             await self.send_stored()
 
@@ -331,17 +338,40 @@ class CustomerConsumer(JsonFrameConsumer):
 
 
 async def send_stored_messages(consumer, *, for_agent: bool) -> None:
-    """Send the frames of every stored message after the consumer's last sent seq, in order, once."""
+    """Send the frames of every stored message after the consumer's last sent seq, in order, once.
+
+    A streaming answer holds a seq reserved before it is stored, and a customer message can be stored above it
+    meanwhile. So `last_sent_seq` only advances over seqs without gaps; what was sent above a gap is remembered
+    in `sent_above`, and the reserved message is sent when it lands.
+    """
     if consumer.conversation is None or consumer.last_sent_seq is None:
         return
+    sent_above: set = consumer.__dict__.setdefault("sent_above", set())
     messages = await in_thread(lambda: list(
         Message.objects.filter(conversation_id=consumer.conversation.pk, seq__gt=consumer.last_sent_seq)
         .select_related("author").order_by("seq")
     ))()
     for message in messages:
+        if message.seq in sent_above:
+            continue
         for frame in message_frames(message, for_agent=for_agent):
             await consumer.send_json(frame)
-        consumer.last_sent_seq = max(consumer.last_sent_seq, message.seq)
+        sent_above.add(message.seq)
+    while consumer.last_sent_seq + 1 in sent_above:
+        consumer.last_sent_seq += 1
+        sent_above.discard(consumer.last_sent_seq)
+    sent_above.difference_update({seq for seq in sent_above if seq <= consumer.last_sent_seq})
+
+
+def reset_sent(consumer, last_seq: int) -> None:
+    """The client has everything up to `last_seq` (a resume), or a new conversation starts (0)."""
+    consumer.last_sent_seq = last_seq
+    consumer.sent_above = set()
+
+
+def already_sent(consumer, seq: int) -> bool:
+    return consumer.last_sent_seq is not None and (
+        seq <= consumer.last_sent_seq or seq in consumer.__dict__.get("sent_above", ()))
 
 
 def is_support_agent(user) -> bool:
@@ -398,7 +428,7 @@ class AgentConsumer(JsonFrameConsumer):
         last_seq = frame.get("last_seq", 0)
         if isinstance(last_seq, bool) or not isinstance(last_seq, int) or last_seq < 0:
             raise InvalidFrame("resume needs last_seq, a number.")
-        self.last_sent_seq = last_seq
+        reset_sent(self, last_seq)
         await self.send_stored()
 
     async def handle_take_over(self, frame):
@@ -431,10 +461,14 @@ class AgentConsumer(JsonFrameConsumer):
     # --- group events ------------------------------------------------------------------------------------------------
     async def chat_delta(self, event):
         """Called when the assistant streams: the agent watches it answer live."""
+        if already_sent(self, event["seq"]):
+            return
         await self.send_json({"type": "assistant.delta", "seq": event["seq"], "text": event["text"]})
 
     async def chat_tool_status(self, event):
         """Called when the assistant starts a tool."""
+        if event.get("seq") is not None and already_sent(self, event["seq"]):
+            return
         await self.send_json({"type": "tool.status", "label": event["label"]})
 
     async def chat_stored(self, event):

@@ -6,6 +6,7 @@ channel layer is only a wake-up: a dropped event is recovered by replay). Record
 the terminal chat and the tests.
 """
 
+import asyncio
 from typing import Protocol
 
 from helpdesk.realtime import abroadcast, conversation_group
@@ -15,30 +16,75 @@ from .models import Message
 
 class TurnSink(Protocol):
     async def delta(self, seq: int, text: str) -> None: ...
-    async def tool_status(self, label: str) -> None: ...
+    async def tool_status(self, label: str, seq: int | None = None) -> None: ...
     async def message(self, message: Message) -> None: ...
     async def action(self, message: Message) -> None: ...
     async def error(self, code: str, text: str) -> None: ...
 
 
 class ChannelLayerSink:
+    """Deltas are coalesced: the first goes out at once (the customer's first word is not delayed), later ones at
+    most every DELTA_INTERVAL seconds. A model streams dozens of small deltas a second per conversation; sent one by
+    one they would cost a channel-layer round trip each (a Redis publish with several processes). Every other event
+    first flushes what is buffered, so the order stays the model's."""
+
+    DELTA_INTERVAL = 0.05
+
     def __init__(self, conversation_id):
         self.group = conversation_group(conversation_id)
+        self._buffer: list[str] = []
+        self._buffer_seq: int | None = None
+        self._last_sent = float("-inf")
+        self._flusher: asyncio.Task | None = None
+        self._sending = asyncio.Lock()
 
     async def delta(self, seq, text):
-        await abroadcast(self.group, {"type": "chat.delta", "seq": seq, "text": text})
+        if self._buffer and self._buffer_seq != seq:
+            await self._flush()
+        self._buffer_seq = seq
+        self._buffer.append(text)
+        wait = self._last_sent + self.DELTA_INTERVAL - asyncio.get_running_loop().time()
+        if wait <= 0:
+            await self._flush()
+        elif self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_after(wait))
 
-    async def tool_status(self, label):
-        await abroadcast(self.group, {"type": "chat.tool_status", "label": label})
+    async def _flush_after(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._flusher = None
+        await self._flush()
+
+    async def _flush(self) -> None:
+        if self._flusher is not None and self._flusher is not asyncio.current_task():
+            self._flusher.cancel()
+            self._flusher = None
+        if not self._buffer:
+            return
+        import time
+        event = {"type": "chat.delta", "seq": self._buffer_seq, "text": "".join(self._buffer), "t": time.monotonic()}
+        self._buffer = []
+        self._last_sent = asyncio.get_running_loop().time()
+        await self._send(event)
+
+    async def _send(self, event: dict) -> None:
+        async with self._sending:  # a flusher's send and the next event's must not overtake each other
+            await abroadcast(self.group, event)
+
+    async def _then_send(self, event: dict) -> None:
+        await self._flush()
+        await self._send(event)
+
+    async def tool_status(self, label, seq=None):
+        await self._then_send({"type": "chat.tool_status", "label": label, "seq": seq})
 
     async def message(self, message):
-        await abroadcast(self.group, {"type": "chat.stored", "seq": message.seq})
+        await self._then_send({"type": "chat.stored", "seq": message.seq})
 
     async def action(self, message):
-        await abroadcast(self.group, {"type": "chat.stored", "seq": message.seq})
+        await self._then_send({"type": "chat.stored", "seq": message.seq})
 
     async def error(self, code, text):
-        await abroadcast(self.group, {"type": "chat.error", "code": code, "message": text})
+        await self._then_send({"type": "chat.error", "code": code, "message": text})
 
 
 class RecordingSink:
@@ -58,7 +104,7 @@ class RecordingSink:
         if self.on_delta:
             self.on_delta(text)
 
-    async def tool_status(self, label):
+    async def tool_status(self, label, seq=None):
         self.statuses.append(label)
         if self.on_status:
             self.on_status(label)

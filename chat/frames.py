@@ -40,7 +40,10 @@ def message_frames(message: Message, *, for_agent: bool = False) -> list[dict]:
             frames.append({"type": "assistant.message", "seq": message.seq, "html": render_markdown(message.text),
                            "tools": tools})
     elif message.role == Message.Role.ASSISTANT and message.text:
-        frames.append({"type": "assistant.message", "seq": message.seq, "html": render_markdown(message.text)})
+        frame = {"type": "assistant.message", "seq": message.seq, "html": render_markdown(message.text)}
+        if any(b.get("type") == "tool_use" for b in message.content):
+            frame["continues"] = True  # words said before using a tool: more of this answer is coming
+        frames.append(frame)
     elif message.role == Message.Role.AGENT:
         frames.append({"type": "agent.message", "seq": message.seq, "html": render_markdown(message.text),
                        "name": author_name(message)})

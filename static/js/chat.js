@@ -281,7 +281,7 @@
     "assistant.message"(frame) {
       renderHtmlMessage("assistant", frame.seq, frame.html);
       state.lastSeq = Math.max(state.lastSeq, frame.seq);
-      setStatus("");
+      setStatus(frame.continues ? strings.thinking : "");
     },
     "agent.message"(frame) {
       renderHtmlMessage("agent", frame.seq, frame.html, frame.name);
