@@ -51,6 +51,7 @@ class Customer:
         self.first_word: list[tuple[int, float]] = []
         self.full_reply: list[tuple[int, float]] = []
         self.acks: dict[str, int] = {}
+        self.ack_times: list[float] = []
         self.errors: list[str] = []
 
     async def run(self, think: float) -> None:
@@ -71,7 +72,8 @@ class Customer:
             self.errors.append(f"{type(error).__name__}: {error}")
 
     async def _one_turn(self, socket, turn, client_id, sent) -> None:
-        """Until the first answer stored after this turn's message (its seq is above the ack's)."""
+        """Until the answer to this turn's message is complete: the first assistant message after the ack that does
+        not continue (words said before a tool call continue; the answer after the tool follows)."""
         first, acked_seq = None, None
         async with asyncio.timeout(60):
             while True:
@@ -79,12 +81,14 @@ class Customer:
                 kind = frame.get("type")
                 if kind == "ack":
                     self.acks[frame["client_id"]] = self.acks.get(frame["client_id"], 0) + 1
-                    if frame["client_id"] == client_id:
+                    if frame["client_id"] == client_id and acked_seq is None:
                         acked_seq = frame["seq"]
+                        self.ack_times.append(time.perf_counter() - sent)
                 elif kind == "assistant.delta" and first is None and acked_seq is not None \
                         and frame["seq"] > acked_seq:
                     first = time.perf_counter() - sent
-                elif kind == "assistant.message" and acked_seq is not None and frame["seq"] > acked_seq:
+                elif kind == "assistant.message" and acked_seq is not None and frame["seq"] > acked_seq \
+                        and not frame.get("continues"):
                     self.first_word.append((turn, first if first is not None else time.perf_counter() - sent))
                     self.full_reply.append((turn, time.perf_counter() - sent))
                     return
@@ -139,7 +143,8 @@ async def run_load(servers: list[common.Process], clients_count: int, ttft: floa
     overhead = [t - ttft for t in plain_first]
     delivery = await asyncio.to_thread(check_delivery, clients, last)
     return {
-        "clients": clients_count, "first_word_ms": common.summary_ms(first),
+        "clients": clients_count, "ack_ms": common.summary_ms([t for c in clients for t in c.ack_times]),
+        "first_word_ms": common.summary_ms(first),
         "first_word_no_tool_ms": common.summary_ms(plain_first), "full_reply_ms": common.summary_ms(full),
         "overhead_ms": common.summary_ms(overhead), "turns_per_second": len(full) / wall,
         "errors": sum(len(c.errors) for c in clients), "error_samples": sorted({e for c in clients for e in c.errors})[:10],
@@ -214,14 +219,14 @@ def main(argv=None) -> dict:
         # Each configuration in its own process: Django is set up once per process, against one database.
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             results += pool.submit(run_config, database, processes, args.clients, args).result()
-    rows = [[r["database"], r["processes"], r["clients"], r["first_word_ms"]["p50"], r["first_word_ms"]["p95"],
+    rows = [[r["database"], r["processes"], r["clients"], r["ack_ms"]["p50"], r["first_word_ms"]["p50"], r["first_word_ms"]["p95"],
              r["first_word_no_tool_ms"]["p50"], r["overhead_ms"]["p50"], r["overhead_ms"]["p99"],
              r["full_reply_ms"]["p50"], r["full_reply_ms"]["p95"], r["full_reply_ms"]["p99"],
              r["turns_per_second"], r["errors"], r["lost"], r["duplicated"], r["peak_rss_mb"]] for r in results]
     common.print_table(
         f"Chat load (fake model: time to first token {args.ttft * 1000:.0f} ms, {args.tps:.0f} tokens/s) — "
         f"{common.machine()}",
-        ["database", "procs", "N", "1st word p50", "p95", "1st word (no tool) p50", "overhead p50", "overhead p99",
+        ["database", "procs", "N", "ack p50", "1st word p50", "p95", "1st word (no tool) p50", "overhead p50", "overhead p99",
          "full p50", "full p95", "full p99", "turns/s", "errors", "lost", "dup", "peak RSS MB"], rows)
     for r in results:
         if "idle" in r and not r["idle"].get("error"):

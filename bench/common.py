@@ -170,7 +170,10 @@ def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = No
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = RESULTS / f"{name}-{port}.log"
     env = {**os.environ, "DATABASE_URL": database_url, "ANTHROPIC_API_KEY": "bench-key",
-           "ANTHROPIC_BASE_URL": fake_url, "DEBUG": "true", "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "WARNING"), "FAST_PASSWORD_HASHING": "1",
+           "ANTHROPIC_BASE_URL": fake_url, "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "WARNING"),
+           # Production settings (DEBUG off: no query log, no debug wrappers), as a support team would run it.
+           "DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "FAST_PASSWORD_HASHING": "1",
            "CHAT_RATE_LIMIT_MESSAGES": "1000", "CHAT_MAX_TURNS_PER_HOUR": "100000",
            "CHAT_MAX_TOKENS_PER_DAY": "100000000", "LLM_MAX_CONCURRENT_CALLS": "2000"}
     env.pop("REDIS_URL", None)

@@ -32,13 +32,19 @@ class PiiMaskingFilter(logging.Filter):
 
 # --- output guard: the system prompt and tool definitions never reach the customer ---------------------------------
 SHINGLE_WORDS = 10
+TAIL_CHARS = 400  # longer than any run of SHINGLE_WORDS words of the prompt, and than the canary
 
 
 def prompt_canary() -> str:
     """A secret marker planted in the system prompt: if it ever shows up in an answer, the prompt is leaking."""
     from django.conf import settings
 
-    digest = hashlib.sha256(f"canary:{settings.SECRET_KEY}".encode()).hexdigest()
+    return _canary_for(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _canary_for(secret_key: str) -> str:
+    digest = hashlib.sha256(f"canary:{secret_key}".encode()).hexdigest()
     return f"ZX-{digest[:12].upper()}"
 
 
@@ -69,8 +75,9 @@ def leaks_prompt(text: str) -> bool:
 
 
 class OutputGuard:
-    """Filters a streamed answer: deltas are held back just long enough to catch the canary across chunk
-    boundaries; once a leak is seen, nothing more is streamed and the final text is replaced."""
+    """Filters a streamed answer: a delta's tail is held back only while it could be the start of the canary (so a
+    canary split across deltas is still caught, and ordinary text is not delayed); once a leak is seen, nothing
+    more is streamed and the final text is replaced."""
 
     def __init__(self):
         self.seen = ""
@@ -83,13 +90,23 @@ class OutputGuard:
         if self.leaked:
             return ""
         self.seen += delta
-        if leaks_prompt(self.seen):
+        # Only the tail can hold something new: the delta plus enough before it to complete a canary or a quoted
+        # run of words that started earlier (checking the whole answer at every delta would be quadratic).
+        if leaks_prompt(self.seen[-(len(delta) + TAIL_CHARS):]):
             self.leaked = True
             return ""
-        safe_until = max(self.emitted, len(self.seen) - self.hold)
+        safe_until = max(self.emitted, len(self.seen) - self._held_suffix())
         chunk = self.seen[self.emitted:safe_until]
         self.emitted = safe_until
         return chunk
+
+    def _held_suffix(self) -> int:
+        """How many trailing characters could be the start of the canary: only those wait for the next delta."""
+        canary, tail = prompt_canary().lower(), self.seen[-self.hold:].lower()
+        for size in range(min(len(tail), len(canary)), 0, -1):
+            if canary.startswith(tail[-size:]):
+                return size
+        return 0
 
     def flush(self) -> str:
         if self.leaked:

@@ -5,8 +5,10 @@ offline assistant. Production sets DEBUG=false, SECRET_KEY and ALLOWED_HOSTS (th
 them), DATABASE_URL (PostgreSQL) and REDIS_URL (channels-redis, required with several daphne processes).
 """
 
+import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -99,8 +101,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Turns run their queries on asyncio's pool of threads (chat/db.py), min(32, CPUs + 4) of them, plus the one
+    # thread of thread-sensitive calls; each keeps its connection. Without a pool every query would start a new
+    # PostgreSQL backend; with one smaller than the threads, queries would wait for a free connection.
+    DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=min(32, (os.cpu_count() or 1) + 4) + 2)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels -------------------------------------------------------------------------------------------------
@@ -108,14 +117,12 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "helpdesk.layers.ResilientRedisChannelLayer",
-            # redis-py 8 times socket reads out after 5 s, exactly channels-redis's 5 s blocking pop: give reads
-            # more time than the pop, and connections little time, so a Redis outage is noticed quickly.
+            "BACKEND": "helpdesk.layers.ResilientRedisChannelLayer",  # Redis pub/sub: see helpdesk/layers.py
+            # Connections get little time, so a Redis outage is noticed quickly (and retried in the background).
+            # Pub/sub ignores Redis's database numbers: the prefix carries it, so /0 and /1 stay apart.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}],
-                "capacity": 1500,
-                "expiry": 30,
-                "group_expiry": 86400,
+                "prefix": "helpdesk" + (urlsplit(REDIS_URL).path.strip("/") or "0"),
             },
         }
     }

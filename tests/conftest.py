@@ -11,6 +11,11 @@ from django.db import connection
 os.environ["FAST_PASSWORD_HASHING"] = "1"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# No PostgreSQL connection pool in the test process: every async test has its own event loop, whose executor threads
+# end with the test while still holding their connection, and a pool would run dry. (The daphne processes that tests
+# start are long-lived like production ones, and keep the pool.)
+settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+
 
 def require_service(available: bool, reason: str) -> None:
     """Skip with `reason` when a service is missing; under CI it must be there, so fail instead."""

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import override_settings
 
-from chat.guardrails import WITHHELD_ANSWER, prompt_canary
+from chat.guardrails import WITHHELD_ANSWER, OutputGuard, prompt_canary
 from chat.prompts import static_prompt
 from chat.rendering import render_markdown
 
@@ -28,6 +28,20 @@ async def test_the_canary_split_across_stream_chunks_is_still_caught(emma, attac
     spaced = f"Sure: {canary[:5]}{canary[5:]} is the code"
     await a.say("what's the code?", reply=spaced)
     assert canary not in a.shown.replace(" ", "")
+
+
+def test_the_canary_fed_one_character_at_a_time_never_leaves_the_guard():
+    canary = prompt_canary()
+    guard = OutputGuard()
+    shown = "".join(guard.feed(c) for c in f"The code is {canary}, enjoy") + guard.flush()
+    assert canary[:4] not in shown and guard.leaked
+
+
+def test_ordinary_text_leaves_the_guard_at_once():
+    guard = OutputGuard()
+    assert guard.feed("Hello Emma, ") == "Hello Emma, "
+    assert guard.feed("your order Z") == "your order "  # "Z" could start the canary: it waits for the next delta
+    assert guard.feed("ed is on its way") == "Zed is on its way"
 
 
 async def test_a_long_quote_of_the_system_prompt_is_withheld(emma, attack):
