@@ -95,6 +95,9 @@ def setup_django(database_url: str, **env) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     os.environ["FAST_PASSWORD_HASHING"] = "1"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The benchmark's own process runs queries from short-lived threads (asyncio.to_thread under a new event loop
+    # per run), which would keep pooled connections after they end: no pool here. The servers keep theirs.
+    os.environ["DATABASE_POOL_SIZE"] = "0"
     for key, value in env.items():
         if value is None:
             os.environ.pop(key, None)
@@ -177,6 +180,7 @@ def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = No
            "CHAT_RATE_LIMIT_MESSAGES": "1000", "CHAT_MAX_TURNS_PER_HOUR": "100000",
            "CHAT_MAX_TOKENS_PER_DAY": "100000000", "LLM_MAX_CONCURRENT_CALLS": "2000"}
     env.pop("REDIS_URL", None)
+    env.pop("DATABASE_POOL_SIZE", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
     popen = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),

@@ -47,6 +47,7 @@ async def ours(fake, customer, lines) -> dict:
         fresh = await Conversation.objects.aget(pk=conversation.pk)
         messages = await sync_to_async(memory.context_messages)(fresh)
         context_sizes.append(memory.estimate_tokens(memory.build_messages(messages)))
+    await backend.client.close()  # inside its event loop, before asyncio.run closes it
     return {"context_sizes": context_sizes}
 
 

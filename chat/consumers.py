@@ -250,6 +250,8 @@ class CustomerConsumer(JsonFrameConsumer):
         last_seq = frame.get("last_seq", 0)
         if isinstance(last_seq, bool) or not isinstance(last_seq, int) or last_seq < 0:
             raise InvalidFrame(self.translate("resume needs last_seq, a number."))
+        if self.conversation is not None:
+            last_seq = await in_thread(services.replay_point)(self.conversation.pk, last_seq)
         reset_sent(self, last_seq)
         if self.conversation is None:
             await self.send_state()  # nothing to replay: say so, so the client knows where it stands
@@ -428,7 +430,7 @@ class AgentConsumer(JsonFrameConsumer):
         last_seq = frame.get("last_seq", 0)
         if isinstance(last_seq, bool) or not isinstance(last_seq, int) or last_seq < 0:
             raise InvalidFrame("resume needs last_seq, a number.")
-        reset_sent(self, last_seq)
+        reset_sent(self, await in_thread(services.replay_point)(self.conversation.pk, last_seq))
         await self.send_stored()
 
     async def handle_take_over(self, frame):

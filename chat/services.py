@@ -37,6 +37,23 @@ def allocate_seq(conversation_id) -> int:
     return row[0]
 
 
+def replay_point(conversation_id, last_seq: int) -> int:
+    """Where a client that has seen up to `last_seq` must be replayed from.
+
+    Usually `last_seq`. But an answer streams under a seq reserved before it is stored, so a message stored after
+    the client's last one may sit below it (the customer wrote while the answer streamed). Those are replayed too;
+    clients ignore what they already have.
+    """
+    if last_seq <= 0:
+        return 0
+    anchor = Message.objects.filter(conversation_id=conversation_id, seq=last_seq).values_list("created_at", flat=True).first()
+    if anchor is None:
+        return last_seq
+    late = (Message.objects.filter(conversation_id=conversation_id, seq__lt=last_seq, created_at__gt=anchor)
+            .order_by("seq").values_list("seq", flat=True).first())
+    return late - 1 if late is not None else last_seq
+
+
 def log_event(conversation_id, kind: str, actor: str, detail: str = "", *, user=None, **data) -> ConversationEvent:
     return ConversationEvent.objects.create(
         conversation_id=conversation_id, kind=kind, actor=actor, actor_user=user, detail=detail[:300], data=data

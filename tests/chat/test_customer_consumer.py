@@ -291,6 +291,31 @@ async def test_an_answer_stored_at_a_seq_reserved_before_a_later_message_still_r
     await ws.disconnect()
 
 
+async def test_a_reconnect_replays_an_answer_stored_below_the_last_seq_the_client_saw():
+    from asgiref.sync import sync_to_async
+
+    from chat import services
+
+    ws = await connect()
+    await ws.receive_json_from()
+    await send_message(ws, "Hello", "m-1")
+    await receive_until(ws, "assistant.message")
+    await settle_turns()
+    conversation = await Conversation.objects.aget()
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(status=Conversation.Status.AGENT)  # no new turn
+    reserved = await sync_to_async(services.reserve_seq)(conversation.pk)  # an answer starts streaming
+    ack = await send_message(ws, "Are you there?", "m-2")
+    await ws.disconnect()  # the connection drops while the answer streams
+    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
+                                                 text="Yes, here is your answer.", seq=reserved)
+    again = await connect(session_key=ws.session_key)
+    await again.receive_json_from()
+    await again.send_json_to({"type": "resume", "last_seq": ack["seq"]})
+    late, _ = await receive_until(again, "assistant.message")
+    assert late["seq"] == reserved
+    await again.disconnect()
+
+
 async def test_a_resume_before_any_conversation_is_answered_with_the_state():
     ws = await connect()
     await ws.receive_json_from()
