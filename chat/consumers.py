@@ -348,7 +348,7 @@ async def send_stored_messages(consumer, *, for_agent: bool) -> None:
     """
     if consumer.conversation is None or consumer.last_sent_seq is None:
         return
-    sent_above: set = consumer.__dict__.setdefault("sent_above", set())
+    sent_above = consumer.sent_above
     messages = await in_thread(lambda: list(
         Message.objects.filter(conversation_id=consumer.conversation.pk, seq__gt=consumer.last_sent_seq)
         .select_related("author").order_by("seq")
@@ -362,18 +362,18 @@ async def send_stored_messages(consumer, *, for_agent: bool) -> None:
     while consumer.last_sent_seq + 1 in sent_above:
         consumer.last_sent_seq += 1
         sent_above.discard(consumer.last_sent_seq)
-    sent_above.difference_update({seq for seq in sent_above if seq <= consumer.last_sent_seq})
 
 
 def reset_sent(consumer, last_seq: int) -> None:
-    """The client has everything up to `last_seq` (a resume), or a new conversation starts (0)."""
+    """The client has everything up to `last_seq` (a resume), or a new conversation starts (0). The only way
+    `last_sent_seq` leaves None, so `sent_above` exists whenever it is read."""
     consumer.last_sent_seq = last_seq
     consumer.sent_above = set()
 
 
 def already_sent(consumer, seq: int) -> bool:
     return consumer.last_sent_seq is not None and (
-        seq <= consumer.last_sent_seq or seq in consumer.__dict__.get("sent_above", ()))
+        seq <= consumer.last_sent_seq or seq in consumer.sent_above)
 
 
 def is_support_agent(user) -> bool:

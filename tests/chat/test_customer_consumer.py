@@ -3,10 +3,13 @@
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.test import override_settings
 
+from chat import services
 from chat.models import Conversation, Message
+from helpdesk.realtime import abroadcast, conversation_group
 from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory, UserFactory
 
@@ -266,20 +269,22 @@ async def test_a_socket_from_another_origin_is_refused():
     assert not ws.connected
 
 
-async def test_an_answer_stored_at_a_seq_reserved_before_a_later_message_still_reaches_the_customer():
-    from asgiref.sync import sync_to_async
-
-    from chat import services
-    from helpdesk.realtime import abroadcast, conversation_group
-
+async def an_answer_starts_streaming_after_a_first_exchange():
+    """A first exchange, then a seq reserved for an answer that is still streaming (the conversation is moved to
+    an agent so no turn of the offline assistant takes the next message)."""
     ws = await connect()
     await ws.receive_json_from()
     await send_message(ws, "Hello", "m-1")
     await receive_until(ws, "assistant.message")
     await settle_turns()
     conversation = await Conversation.objects.aget()
-    await Conversation.objects.filter(pk=conversation.pk).aupdate(status=Conversation.Status.AGENT)  # no new turn
-    reserved = await sync_to_async(services.reserve_seq)(conversation.pk)  # an answer starts streaming
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(status=Conversation.Status.AGENT)
+    reserved = await sync_to_async(services.reserve_seq)(conversation.pk)
+    return ws, conversation, reserved
+
+
+async def test_an_answer_stored_at_a_seq_reserved_before_a_later_message_still_reaches_the_customer():
+    ws, conversation, reserved = await an_answer_starts_streaming_after_a_first_exchange()
     await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
     ack, _ = await receive_until(ws, "customer.message")
     assert ack["seq"] == reserved + 1
@@ -292,18 +297,7 @@ async def test_an_answer_stored_at_a_seq_reserved_before_a_later_message_still_r
 
 
 async def test_a_reconnect_replays_an_answer_stored_below_the_last_seq_the_client_saw():
-    from asgiref.sync import sync_to_async
-
-    from chat import services
-
-    ws = await connect()
-    await ws.receive_json_from()
-    await send_message(ws, "Hello", "m-1")
-    await receive_until(ws, "assistant.message")
-    await settle_turns()
-    conversation = await Conversation.objects.aget()
-    await Conversation.objects.filter(pk=conversation.pk).aupdate(status=Conversation.Status.AGENT)  # no new turn
-    reserved = await sync_to_async(services.reserve_seq)(conversation.pk)  # an answer starts streaming
+    ws, conversation, reserved = await an_answer_starts_streaming_after_a_first_exchange()
     ack = await send_message(ws, "Are you there?", "m-2")
     await ws.disconnect()  # the connection drops while the answer streams
     await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
