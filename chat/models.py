@@ -39,7 +39,13 @@ class Conversation(models.Model):
     customer = models.ForeignKey(
         "orders.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
     )
-    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    session_key_hash = models.CharField(
+        max_length=64, blank=True, db_index=True,
+        help_text="SHA-256 of the browser session key (the key itself is a credential and is never stored).",
+    )
+    client_address_hash = models.CharField(
+        max_length=64, blank=True, help_text="Keyed hash of the client's address, for rate limits across chats."
+    )
     verified_email = models.EmailField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOT)
     language = models.CharField(max_length=2, default="en")
@@ -70,6 +76,9 @@ class Conversation(models.Model):
     turn_lease_until = models.DateTimeField(
         null=True, blank=True, help_text="A process is answering until then; a stale lease means it died mid-turn."
     )
+    turn_lease_owner = models.CharField(
+        max_length=64, blank=True, help_text="Which process (and turn) holds the lease: only it renews or releases it."
+    )
     reopened_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reopenings"
     )
@@ -81,6 +90,7 @@ class Conversation(models.Model):
             models.Index(fields=["status", "last_activity_at"]),
             models.Index(fields=["customer", "-started_at"]),
         ]
+        permissions = [("view_support_kpis", "Can view the support KPIs and export conversations")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(csat_score__isnull=True) | Q(csat_score__gte=1, csat_score__lte=5),
@@ -156,6 +166,25 @@ class Message(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.role}"
+
+
+class ToolCall(models.Model):
+    """One tool call of the model, keyed by its tool_use id: a call whose id was already run returns the stored
+    result instead of running again (a turn taken over by another process, a retried round)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="tool_calls")
+    tool_use_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=40)
+    result = models.JSONField(null=True, blank=True, help_text="The stored ToolResult; null while it runs.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "tool_use_id"], name="tool_call_once_per_id"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.tool_use_id}"
 
 
 class ConversationEvent(models.Model):

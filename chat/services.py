@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from helpdesk.fingerprints import address_fingerprint, session_fingerprint
 from helpdesk.realtime import broadcast_on_commit, conversation_group
 from orders.models import Customer
 
@@ -61,7 +62,9 @@ def log_event(conversation_id, kind: str, actor: str, detail: str = "", *, user=
 
 
 def find_open_conversation(*, session_key: str, customer: Customer | None, conversation_id=None) -> Conversation | None:
-    """The conversation this browser (or this logged-in customer, in any tab) is having, if any is open."""
+    """The conversation this browser (or this logged-in customer, in any tab) is having, if any is open.
+
+    `session_key` is the browser session's key in clear; only its fingerprint is stored and compared."""
     open_ones = Conversation.objects.exclude(status=Conversation.Status.CLOSED)
     if conversation_id:
         candidate = open_ones.filter(pk=conversation_id).first()
@@ -72,20 +75,24 @@ def find_open_conversation(*, session_key: str, customer: Customer | None, conve
         if found:
             return found
     if session_key:
-        return open_ones.filter(session_key=session_key, customer__isnull=True).order_by("-last_activity_at").first()
+        return (open_ones.filter(session_key_hash=session_fingerprint(session_key), customer__isnull=True)
+                .order_by("-last_activity_at").first())
     return None
 
 
 def _belongs_to(conversation: Conversation, session_key: str, customer: Customer | None) -> bool:
     if conversation.customer_id is not None:
         return customer is not None and conversation.customer_id == customer.pk
-    return bool(session_key) and conversation.session_key == session_key
+    return bool(session_key) and conversation.session_key_hash == session_fingerprint(session_key)
 
 
 @transaction.atomic
-def start_conversation(*, session_key: str, customer: Customer | None, language: str, backend: str) -> Conversation:
+def start_conversation(*, session_key: str, customer: Customer | None, language: str, backend: str,
+                       client_address: str = "") -> Conversation:
+    """A new conversation for this browser session (its key in clear: only a fingerprint is stored)."""
     return Conversation.objects.create(
-        session_key=session_key or "",
+        session_key_hash=session_fingerprint(session_key),
+        client_address_hash=address_fingerprint(client_address),
         customer=customer,
         verified_email=customer.email.lower() if customer else "",
         language=language,

@@ -13,6 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from .fingerprints import session_fingerprint
+
 log = logging.getLogger(__name__)
 
 
@@ -58,5 +60,6 @@ def visitor_group(*, customer_id=None, session_key: str = "") -> str | None:
         return f"customer.{int(customer_id)}"
     # str.isalnum() accepts "ü": channel layers accept ASCII letters, digits, hyphens, dots and underscores only.
     if session_key and re.fullmatch(r"[a-z0-9]{1,64}", session_key):
-        return f"session.{session_key}"
+        # Named from the key's fingerprint: group names reach Redis and its logs; the key is a credential.
+        return f"session.{session_fingerprint(session_key)}"
     return None

@@ -192,3 +192,25 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency} on {self.order}"
+
+
+class LookupFailure(models.Model):
+    """A failed order look-up (wrong number or identity). Counted per browser session, customer, client address and
+    target email over a window, across conversations, so starting a new chat does not reset the lock-out."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    session_key_hash = models.CharField(max_length=64, blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    client_address_hash = models.CharField(max_length=64, blank=True)
+    email = models.CharField(max_length=254, blank=True, help_text="The canonical email the look-up claimed.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["session_key_hash", "created_at"]),
+            models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["client_address_hash", "created_at"]),
+            models.Index(fields=["email", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"lookup failure {self.created_at:%Y-%m-%d %H:%M}"

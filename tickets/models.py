@@ -4,17 +4,25 @@ A follow-up (create_ticket) and a live hand-off (escalate_to_human, the escalati
 approval threshold) are both tickets; the admin changelist is the agents' queue.
 """
 
-import secrets
-
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import InvalidTicketTransition
 
 
-def new_ticket_number() -> str:
-    return f"TCK-{secrets.randbelow(900000) + 100000}"
+# Ticket numbers are shown to customers, so they must not reveal how many tickets exist (no sequential ids) and
+# must never collide. A fixed permutation of the row id does both: the pk is unique, so the number is.
+_NUMBER_SPACE = 9_000_000  # 7-digit numbers 1000000..9999999 for the first 9 million tickets
+_NUMBER_MULTIPLIER = 5_330_957  # coprime with _NUMBER_SPACE: multiplication by it is a bijection modulo the space
+_NUMBER_OFFSET = 2_718_281
+
+
+def ticket_number_for(pk: int) -> str:
+    """The ticket number of row `pk`: a bijection, so distinct rows always get distinct numbers."""
+    block, position = divmod(pk, _NUMBER_SPACE)
+    scrambled = (position * _NUMBER_MULTIPLIER + _NUMBER_OFFSET) % _NUMBER_SPACE + 1_000_000
+    return f"TCK-{block or ''}{scrambled}"
 
 
 class Ticket(models.Model):
@@ -52,7 +60,10 @@ class Ticket(models.Model):
     # Sort key for the queue: urgent first.
     PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 
-    number = models.CharField(max_length=10, unique=True, default=new_ticket_number, editable=False)
+    number = models.CharField(
+        max_length=12, unique=True, null=True, editable=False,
+        help_text="TCK-NNNNNNN, derived from the row id by a bijection: unique by construction, not sequential.",
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
     subject = models.CharField(max_length=200)
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.OTHER)
@@ -61,6 +72,9 @@ class Ticket(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     description = models.TextField(blank=True)
     customer_email = models.EmailField(blank=True)
+    email_verified = models.BooleanField(
+        default=False, help_text="The email was checked against an order or a login; a guest's given email is not.",
+    )
     reason = models.CharField(max_length=300, blank=True, help_text="Why the conversation was handed to a person.")
     summary = models.TextField(blank=True, help_text="Generated for the agent: problem, actions, status, mood.")
     conversation = models.ForeignKey(
@@ -91,7 +105,13 @@ class Ticket(models.Model):
         self.priority_rank = self.PRIORITY_RANK[self.priority]
         if kwargs.get("update_fields") is not None and "priority" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "priority_rank"}
-        super().save(*args, **kwargs)
+        if self.pk is not None or self.number:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():  # the number comes from the id, so it is set right after the insert
+            super().save(*args, **kwargs)
+            self.number = ticket_number_for(self.pk)
+            Ticket.objects.filter(pk=self.pk).update(number=self.number)
 
     @property
     def is_open(self) -> bool:

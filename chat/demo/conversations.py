@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from helpdesk.fingerprints import session_fingerprint
 from orders.models import Customer, Order, Refund
 from tickets.models import Ticket
 
@@ -51,7 +52,7 @@ class DemoHistory:
         self.backend = OfflineBackend()
 
     def exists(self) -> bool:
-        return Conversation.objects.filter(session_key=DEMO_SESSION).exists()
+        return Conversation.objects.filter(session_key_hash=session_fingerprint(DEMO_SESSION)).exists()
 
     def build(self) -> int:
         if self.exists():
