@@ -64,7 +64,8 @@ def build_messages(messages: list[Message]) -> list[dict]:
     return turns
 
 
-def _interrupted(tool_use_id: str) -> dict:
+def interrupted_result(tool_use_id: str) -> dict:
+    """The tool_result of a call that did not run (the process died, or a person took the conversation first)."""
     return {"type": "tool_result", "tool_use_id": tool_use_id, "is_error": True,
             "content": json.dumps({"error": "interrupted", "message": "This action did not complete."})}
 
@@ -84,7 +85,7 @@ def _repair_tool_pairs(turns: list[dict]) -> list[dict]:
         results = [b for b in turn["content"] if b.get("type") == "tool_result" and b.get("tool_use_id") in wanted]
         answered = {b["tool_use_id"] for b in results}
         others = [b for b in turn["content"] if b.get("type") != "tool_result"]
-        content = results + [_interrupted(i) for i in wanted if i not in answered] + others
+        content = results + [interrupted_result(i) for i in wanted if i not in answered] + others
         if not content:
             continue
         if previous and previous["role"] == "user":
@@ -94,7 +95,7 @@ def _repair_tool_pairs(turns: list[dict]) -> list[dict]:
     if repaired and repaired[-1]["role"] == "assistant":
         pending = [b["id"] for b in repaired[-1]["content"] if b.get("type") == "tool_use"]
         if pending:
-            repaired.append({"role": "user", "content": [_interrupted(i) for i in pending]})
+            repaired.append({"role": "user", "content": [interrupted_result(i) for i in pending]})
     return repaired
 
 

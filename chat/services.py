@@ -204,7 +204,8 @@ def close_conversation(*, conversation_id, actor: str, user=None) -> Conversatio
     if ticket is not None:
         solve_ticket(ticket=ticket)
     return set_status(conversation, Conversation.Status.CLOSED, actor=actor, kind=ConversationEvent.Kind.CLOSED,
-                      user=user, closed_at=timezone.now(), outcome=outcome, turn_lease_until=None)
+                      user=user, closed_at=timezone.now(), outcome=outcome, turn_lease_until=None,
+                      turn_lease_owner="")
 
 
 @transaction.atomic

@@ -147,6 +147,18 @@ class ToolResult:
             block["is_error"] = True
         return block
 
+    def as_stored(self) -> dict:
+        """As kept in chat.models.ToolCall, so a repeated tool_use id returns the same result without running."""
+        import json
+
+        return {"content": json.loads(json.dumps(self.content, default=str)), "is_error": self.is_error,
+                "action": self.action, "handoff": self.handoff}
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> "ToolResult":
+        return cls(stored.get("content") or {}, is_error=bool(stored.get("is_error")), action=stored.get("action"),
+                   handoff=bool(stored.get("handoff")))
+
 
 def refusal(error: HelpdeskError | str, code: str | None = None, **extra) -> ToolResult:
     if isinstance(error, HelpdeskError):

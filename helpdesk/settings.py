@@ -108,8 +108,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=min(32, (os.cpu_count() or 1) + 4) + 2)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     if DATABASE_POOL_SIZE:
+        from psycopg_pool import ConnectionPool
+
+        # `check`: a pooled connection is tested before it is handed out, so a database restart or a reset
+        # connection costs one reconnect instead of a failed query (a turn that could not release its lease).
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20}
+            "min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20,
+            "check": ConnectionPool.check_connection}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels -------------------------------------------------------------------------------------------------
@@ -138,9 +143,15 @@ ANTHROPIC_TIMEOUT_SECONDS = env.float("ANTHROPIC_TIMEOUT_SECONDS", default=60.0)
 ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=2)
 ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=1024)
 ASSISTANT_MAX_TOOL_ROUNDS = env.int("ASSISTANT_MAX_TOOL_ROUNDS", default=6)
-# A process answering a conversation holds a lease this long (renewed each model call); when a process dies
-# mid-turn, the next connection answers once the lease has expired.
-TURN_LEASE_SECONDS = env.int("TURN_LEASE_SECONDS", default=120)
+# Bounds on one model call: the wait for its first event, the gap between two events, and the whole call (the SDK's
+# retries included). A hung model gets the customer an apology in seconds, not minutes.
+LLM_FIRST_EVENT_TIMEOUT_SECONDS = env.float("LLM_FIRST_EVENT_TIMEOUT_SECONDS", default=20.0)
+LLM_EVENT_GAP_TIMEOUT_SECONDS = env.float("LLM_EVENT_GAP_TIMEOUT_SECONDS", default=20.0)
+LLM_CALL_DEADLINE_SECONDS = env.float("LLM_CALL_DEADLINE_SECONDS", default=90.0)
+# A process answering a conversation holds a lease this long, renewed by its owner every third of it while the turn
+# works (streaming and condensing included); when a process dies mid-turn, another takes the turn over once the
+# lease has expired: seconds, not minutes.
+TURN_LEASE_SECONDS = env.float("TURN_LEASE_SECONDS", default=10.0)
 # Memory: past these, older turns are folded into the running summary (after the reply is sent).
 MEMORY_MAX_CONTEXT_TOKENS = env.int("MEMORY_MAX_CONTEXT_TOKENS", default=6000)
 MEMORY_MAX_TURNS = env.int("MEMORY_MAX_TURNS", default=20)

@@ -4,7 +4,7 @@ import asyncio
 
 from django.conf import settings
 
-from .base import FinalMessage, LLMBackend, LLMError, LLMRequest, TextDelta, ToolUseStarted, Usage
+from .base import FinalMessage, LLMBackend, LLMError, LLMRequest, TextDelta, ToolUseStarted, Usage, bounded
 
 _backends: dict = {}
 
@@ -33,4 +33,4 @@ def get_backend() -> LLMBackend:
 
 
 __all__ = ["FinalMessage", "LLMBackend", "LLMError", "LLMRequest", "TextDelta", "ToolUseStarted", "Usage",
-           "backend_name", "get_backend"]
+           "backend_name", "bounded", "get_backend"]

@@ -5,6 +5,7 @@ messages and tool definitions in the Messages API's shapes — and yield the sam
 tools and every rule behind them run identically with or without an API key.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -74,8 +75,9 @@ class LLMRequest:
 
 
 class LLMError(Exception):
-    """The model could not answer. `kind`: rate_limited, overloaded, unavailable, timeout, incomplete, refused,
-    bad_request. `streamed` tells whether some text already reached the customer (then it is not retried)."""
+    """The model could not answer. `kind`: rate_limited, overloaded, unavailable, timeout, incomplete, malformed,
+    refused, bad_request. `streamed` tells whether some text already reached the customer (then it is not
+    retried)."""
 
     def __init__(self, kind: str, detail: str = "", *, streamed: bool = False):
         super().__init__(f"{kind}: {detail}" if detail else kind)
@@ -95,3 +97,51 @@ class LLMBackend(Protocol):
     async def complete(self, *, system: str, prompt: str, max_tokens: int = 300) -> str:
         """One short non-streaming answer from the small model (classification, summaries)."""
         ...
+
+
+async def bounded(events: AsyncIterator[StreamEvent], *, first_event: float, between_events: float,
+                  total: float) -> AsyncIterator[StreamEvent]:
+    """Re-yield a backend's `events`, or raise LLMError("timeout") when the first event takes longer than
+    `first_event` seconds, a later one longer than `between_events`, or the whole stream longer than `total`.
+
+    The source is read by a task of its own and handed over through a queue, so no timeout scope ever spans a
+    `yield`: a deadline cancels the model call, never the caller while it handles an event (publishing a delta).
+    Any other failure of the source (a malformed stream the SDK chokes on) becomes LLMError("malformed"), so the
+    caller has one kind of failure to handle. Close this generator (aclosing) to cancel the call early.
+    """
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def read() -> None:
+        try:
+            async for event in events:
+                queue.put_nowait((True, event))
+        except Exception as error:  # noqa: BLE001 - handed to the reader, which raises it as an LLMError
+            queue.put_nowait((False, error))
+        else:
+            queue.put_nowait((False, None))
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + total
+    reader = asyncio.create_task(read())
+    waited_for = "the first event"
+    try:
+        while True:
+            wait = min(first_event if waited_for == "the first event" else between_events, deadline - loop.time())
+            try:
+                is_event, value = await asyncio.wait_for(queue.get(), timeout=max(wait, 0))
+            except TimeoutError:
+                raise LLMError("timeout", f"no answer: waited too long for {waited_for}") from None
+            if not is_event:
+                if value is None:
+                    return
+                if isinstance(value, LLMError):
+                    raise value
+                raise LLMError("malformed", f"{type(value).__name__}: {value}") from value
+            waited_for = "the next event"
+            yield value
+    finally:
+        reader.cancel()
+        try:
+            await reader
+        except BaseException:  # noqa: BLE001 - the reader's own cancellation, or a failure nobody waits for
+            pass

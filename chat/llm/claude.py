@@ -2,8 +2,11 @@
 
 Retries: the SDK retries 408/409/429/5xx/529 and connection errors itself (max_retries, honouring retry-after).
 Two things it does not do, which we add: an `error` event in the middle of a stream, and a stream that ends
-without message_stop, are retried here once more when no text has reached the customer yet; and one overall
-deadline bounds a call, because the SDK obeys any retry-after, however long.
+without message_stop, are retried here once more when no text has reached the customer yet. Deadlines (the first
+event, the gap between events, the whole call: the SDK obeys any retry-after, however long) are the caller's, with
+llm.bounded: a timeout scope here would span the generator's `yield` and cancel the caller instead of the call.
+Whatever else goes wrong while reading a stream (a data line that is not JSON, a delta for a block that never
+started) becomes LLMError("malformed"): the turn has one kind of failure to handle.
 
 Prompt caching: breakpoints on the last tool definition, on the static part of the system prompt (shared by every
 conversation), and on the last block of the conversation, so each call reads everything before it from cache.
@@ -82,25 +85,24 @@ class ClaudeBackend:
             max_retries=settings.ANTHROPIC_MAX_RETRIES if max_retries is None else max_retries,
         )
         # However many retries the SDK makes (and however long a retry-after asks us to wait), a call ends here.
-        self.deadline = self.timeout * 2 + 5
+        self.deadline = settings.LLM_CALL_DEADLINE_SECONDS
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
         tools, system, messages = with_cache_breakpoints(request)
         for attempt in range(INCOMPLETE_RETRIES + 1):
             streamed = False
             try:
-                async with asyncio.timeout(self.deadline):
-                    async with self.client.messages.stream(
-                        model=self.model, max_tokens=request.max_tokens, system=system, messages=messages,
-                        **({"tools": tools} if tools else {}),
-                    ) as stream:
-                        async for event in stream:
-                            if event.type == "text" and event.text:
-                                streamed = True
-                                yield TextDelta(event.text)
-                            elif event.type == "content_block_start" and event.content_block.type == "tool_use":
-                                yield ToolUseStarted(event.content_block.name)
-                        message = await stream.get_final_message()
+                async with self.client.messages.stream(
+                    model=self.model, max_tokens=request.max_tokens, system=system, messages=messages,
+                    **({"tools": tools} if tools else {}),
+                ) as stream:
+                    async for event in stream:
+                        if event.type == "text" and event.text:
+                            streamed = True
+                            yield TextDelta(event.text)
+                        elif event.type == "content_block_start" and event.content_block.type == "tool_use":
+                            yield ToolUseStarted(event.content_block.name)
+                    message = await stream.get_final_message()
             except (anthropic.APIError, httpx2.HTTPError, TimeoutError) as error:
                 kind = _error_kind(error)
                 retryable = kind in ("overloaded", "unavailable", "rate_limited") and not streamed
@@ -109,6 +111,11 @@ class ClaudeBackend:
                     await asyncio.sleep(0.5 * (attempt + 1))
                     continue
                 raise LLMError(kind, str(error), streamed=streamed) from error
+            except Exception as error:  # noqa: BLE001 - the SDK's parser raises plain errors on a malformed stream
+                log.warning("Claude stream was malformed (attempt %d): %r", attempt + 1, error)
+                if not streamed and attempt < INCOMPLETE_RETRIES:
+                    continue
+                raise LLMError("malformed", f"{type(error).__name__}: {error}", streamed=streamed) from error
             if message.stop_reason is None:
                 log.warning("Claude stream ended without message_stop (attempt %d)", attempt + 1)
                 if not streamed and attempt < INCOMPLETE_RETRIES:

@@ -14,31 +14,12 @@ from chat import agent, services
 from chat.events import RecordingSink
 from chat.llm.claude import ClaudeBackend
 from chat.models import Conversation, Message
-from chat.sentiment import CLASSIFIER_SYSTEM
 from orders.models import Order, Refund
-from tests.fakes.messages_api import FakeMessagesAPI, Fault, Reply, text, tool_use
+from tests.chat.conftest import claude
+from tests.fakes.messages_api import Fault, Reply, text, tool_use
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def fake():
-    api = FakeMessagesAPI(min_cacheable_tokens=0)
-    await api.start()
-    # The small model's calls (sentiment, summaries) get their own answers, whatever the main script says.
-    api.route(lambda request: request.system_text.startswith(CLASSIFIER_SYSTEM[:30]),
-              lambda request: Reply([text('{"score": -0.2, "abusive": false, "wants_human": false, '
-                                          '"threat": false, "reason": "mild frustration"}')]))
-    api.route(lambda request: "You summarize customer support conversations" in request.system_text,
-              lambda request: Reply([text("Emma's headphones (order ORD-78432) were refunded 89.99 USD.")]))
-    yield api
-    await api.stop()
-
-
-def claude(fake, **kwargs) -> ClaudeBackend:
-    return ClaudeBackend(api_key="test-key", base_url=fake.base_url, max_retries=kwargs.pop("max_retries", 2),
-                         timeout=kwargs.pop("timeout", 5.0), **kwargs)
 
 
 async def start(customer=None, language="en"):

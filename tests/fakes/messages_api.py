@@ -189,7 +189,7 @@ def _is_reply_block(block: Any) -> bool:
     return isinstance(block, dict) and block.get("type") in ("text", "tool_use")
 
 
-FaultKind = Literal["http_error", "error_mid_stream", "stall", "truncated"]
+FaultKind = Literal["http_error", "error_mid_stream", "stall", "truncated", "malformed"]
 
 
 @dataclass(frozen=True)
@@ -241,6 +241,12 @@ class Fault:
     def stall(cls, seconds: float = 30.0, after_text: str = "") -> Fault:
         """Send the stream's headers, message_start and `after_text`, go silent for `seconds`, drop the line."""
         return cls("stall", seconds=seconds, after_text=after_text)
+
+    @classmethod
+    def malformed(cls, after_text: str = "", how: Literal["bad_json", "unknown_block"] = "bad_json") -> Fault:
+        """Stream `after_text`, then a frame the SDK cannot handle, then end the stream: `bad_json` sends a data line
+        that is not JSON; `unknown_block` sends a content_block_delta for a block index that never started."""
+        return cls("malformed", after_text=after_text, error_type=how)
 
     @classmethod
     def truncated(cls, after_text: str = "") -> Fault:
@@ -546,10 +552,15 @@ async def _stream(
         if answer.kind == "error_mid_stream":
             error = {"type": "error", "error": {"type": answer.error_type, "message": answer.message}}
             frames.append(_Frame("error", error, "end"))
+        elif answer.kind == "malformed" and answer.error_type == "unknown_block":
+            delta = {"type": "content_block_delta", "index": 7, "delta": {"type": "text_delta", "text": "lost"}}
+            frames.append(_Frame("content_block_delta", delta, "end"))
         request.response_usage = opening_usage
     request.status = 200
     await connection.open_event_stream(request.request_id)
     await _send_frames(connection, frames, first_delta_at, generation)
+    if isinstance(answer, Fault) and answer.kind == "malformed" and answer.error_type == "bad_json":
+        await connection.send_raw_event("content_block_delta", "{not json")
     if isinstance(answer, Fault) and answer.kind == "stall":
         await asyncio.sleep(answer.seconds)
         connection.abort()
@@ -1111,6 +1122,11 @@ class _Connection:
 
     async def send_event(self, event: str, data: dict[str, Any]) -> None:
         frame = f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+        await self._write(b"%x\r\n%s\r\n" % (len(frame), frame))
+
+    async def send_raw_event(self, event: str, data: str) -> None:
+        """A frame whose data line is sent as given (a malformed stream)."""
+        frame = f"event: {event}\ndata: {data}\n\n".encode()
         await self._write(b"%x\r\n%s\r\n" % (len(frame), frame))
 
     async def close_event_stream(self) -> None:
