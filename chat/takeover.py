@@ -121,3 +121,60 @@ def hand_back(*, conversation_id, agent) -> Conversation:
     return chat.set_status(conversation, Conversation.Status.BOT, actor="agent",
                            kind=ConversationEvent.Kind.HANDED_BACK, user=agent,
                            answered_through_seq=conversation.last_seq)
+
+
+# --- what staff do from the admin ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def close_as_staff(*, conversation_id, user) -> Conversation:
+    """Staff close a conversation from the admin, by the same rules as the console.
+
+    While an agent holds it, only that agent may (it is the console's Resolve; anyone else gets AlreadyTaken
+    naming the holder). Otherwise it closes as the customer's close does: its open hand-off is solved, the
+    customer's chat is told and the queue updates, after commit.
+    """
+    conversation = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
+    if conversation.status == Conversation.Status.AGENT:
+        return resolve(conversation_id=conversation_id, agent=user)
+    return chat.close_conversation(conversation_id=conversation_id, actor="agent", user=user)
+
+
+# A hand-off whose conversation is in one of these is a customer waiting for, or talking with, a person.
+_WITH_A_PERSON = (Conversation.Status.WAITING, Conversation.Status.AGENT)
+
+
+def _locked_status(conversation_id) -> str | None:
+    """The conversation's status, its row locked until commit so that the decision taken on it stands."""
+    return (Conversation.objects.select_for_update().filter(pk=conversation_id)
+            .values_list("status", flat=True).first())
+
+
+@transaction.atomic
+def solve_from_queue(*, ticket_id, user) -> Ticket:
+    """Staff mark a ticket solved from the queue.
+
+    A live hand-off ends its conversation (close_as_staff): solving only the ticket would leave the customer
+    waiting for a person who will never come, and the queue would no longer show them. A follow-up, or a hand-off
+    whose conversation is back with the assistant or closed, is solved alone. The conversation is locked before
+    the ticket, in the same order as take_over, so the two cannot deadlock.
+    """
+    ticket = Ticket.objects.get(pk=ticket_id)
+    if ticket.kind == Ticket.Kind.HANDOFF and ticket.conversation_id and ticket.is_open:
+        status = _locked_status(ticket.conversation_id)
+        if status in _WITH_A_PERSON:
+            close_as_staff(conversation_id=ticket.conversation_id, user=user)
+    return tickets.solve_ticket(ticket=ticket)
+
+
+@transaction.atomic
+def assign_from_queue(*, ticket_id, user) -> Ticket:
+    """Staff take a ticket from the queue. A hand-off whose customer waits is taken over (the assistant falls
+    silent and the customer is told who joined), as the console's Take over does; anything else is assigned."""
+    ticket = Ticket.objects.get(pk=ticket_id)
+    if ticket.kind == Ticket.Kind.HANDOFF and ticket.conversation_id and ticket.is_open:
+        status = _locked_status(ticket.conversation_id)
+        if status in _WITH_A_PERSON:
+            take_over(conversation_id=ticket.conversation_id, agent=user)
+            ticket.refresh_from_db()
+            return ticket
+    return tickets.take_ticket(ticket=ticket, agent=user)

@@ -1,3 +1,10 @@
+"""Customers, the catalogue, orders and the refund ledger in the admin.
+
+Money and order state (status, totals, refunded total, the dates the refund policy reads, the owner) are written by
+the services only: here they are read-only, refunds are decided by actions that call orders.services, and no
+order or refund is added or deleted by hand.
+"""
+
 from django.contrib import admin, messages
 
 from helpdesk.exceptions import HelpdeskError
@@ -22,9 +29,16 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class OrderItemInline(admin.TabularInline):
+    """What was bought, at what price: part of the order's record."""
+
     model = OrderItem
     extra = 0
-    raw_id_fields = ["product"]
+    can_delete = False
+    fields = ["product", "quantity", "unit_price"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class RefundInline(admin.TabularInline):
@@ -44,10 +58,24 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ["status", "currency", "carrier"]
     search_fields = ["number", "customer__email", "customer__name", "tracking_number"]
     date_hierarchy = "placed_at"
-    raw_id_fields = ["customer"]
-    readonly_fields = ["refunded_total"]
     inlines = [OrderItemInline, RefundInline]
     list_select_related = ["customer"]
+    # The owner decides who may see the order; the dates, total and refunded total decide what may be refunded.
+    readonly_fields = ["number", "customer", "status", "placed_at", "shipped_at", "delivered_at", "total",
+                       "refunded_total", "currency"]
+    fields = [*readonly_fields, "expected_delivery", "carrier", "tracking_number", "notes"]
+
+    def has_add_permission(self, request):
+        return False  # orders come from the store
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Write only the shipping details the form changed: a full save would write back refunded_total and
+        status as they were when the page was loaded, over a refund that completed meanwhile."""
+        if form.changed_data:
+            obj.save(update_fields=form.changed_data)
 
 
 @admin.register(Refund)
@@ -62,6 +90,10 @@ class RefundAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        """Change permission allows the actions (obj None); the change page itself is read-only, always."""
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False

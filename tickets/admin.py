@@ -1,4 +1,13 @@
-"""The agents' queue: the Ticket changelist, urgent first then longest waiting, live (see static/js/queue.js)."""
+"""The agents' queue: the Ticket changelist, urgent first then longest waiting, live (see static/js/queue.js).
+
+Workflow state (status, assignee, kind, conversation, refund, the customer's email and whether it was verified,
+the timestamps) is read-only here: it changes through the queue's actions, which call the services. Staff may
+edit the subject, category, priority and description (through tickets.services.edit_ticket, which writes only
+those and tells the live queue) and add a follow-up (through create_follow_up).
+
+TicketAdmin is registered by chat.admin (SupportQueueAdmin), which adds the actions: solving a live hand-off
+ends its conversation, which only chat knows how to do, and tickets never imports chat.
+"""
 
 from django.contrib import admin
 from django.urls import reverse
@@ -7,9 +16,15 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import Ticket
 
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
+TICKET_FIELDS = ["number", "kind", "subject", "category", "priority", "status", "assignee", "customer_email",
+                 "email_verified", "reason", "summary", "description", "conversation", "refund", "created_at",
+                 "updated_at", "assigned_at", "solved_at"]
+# What staff may change by hand (through services.edit_ticket); everything else is the workflow's.
+EDITABLE_FIELDS = ["subject", "category", "priority", "description"]
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -39,21 +54,40 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = ["number", "priority_badge", "kind", "subject", "status", "waiting", "assignee", "take_over"]
     list_display_links = ["number", "subject"]
     list_filter = [QueueFilter, "kind", "status", "priority", ("assignee", admin.RelatedOnlyFieldListFilter), "category"]
     search_fields = ["number", "subject", "customer_email", "description", "reason"]
-    raw_id_fields = ["conversation", "refund", "assignee"]
-    readonly_fields = ["number", "kind", "conversation", "refund", "summary", "created_at", "updated_at",
-                       "assigned_at", "solved_at"]
-    fields = ["number", "kind", "subject", "category", "priority", "status", "assignee", "customer_email", "reason",
-              "summary", "description", "conversation", "refund", "created_at", "updated_at", "assigned_at",
-              "solved_at"]
+    fields = TICKET_FIELDS
+    readonly_fields = [name for name in TICKET_FIELDS if name not in EDITABLE_FIELDS]
+    add_fields = ["subject", "category", "priority", "customer_email", "description"]
     list_select_related = ["assignee", "conversation"]
     ordering = ["priority_rank", "created_at"]
     list_per_page = 50
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a deleted hand-off would leave its customer waiting and the live queue stale
+
+    def save_model(self, request, obj, form, change):
+        """Through the services, never Model.save(): a full save would write back the status and assignee as
+        they were when the form was loaded, over a take or a solve that happened meanwhile."""
+        data = form.cleaned_data
+        if change:
+            services.edit_ticket(ticket=obj, subject=data["subject"], category=data["category"],
+                                 priority=data["priority"], description=data["description"])
+            return
+        created = services.create_follow_up(subject=data["subject"], category=data["category"],
+                                            priority=data["priority"], description=data["description"],
+                                            customer_email=data["customer_email"])
+        obj.pk, obj.number, obj.created_at = created.pk, created.number, created.created_at
+        obj._state.adding = False
 
     @admin.display(description=_("priority"), ordering="priority_rank")
     def priority_badge(self, ticket):

@@ -125,14 +125,43 @@ def take_ticket(*, ticket: Ticket, agent) -> Ticket:
     return ticket
 
 
+# The statuses the model's pipeline lets go to solved.
+SOLVABLE_STATUSES = [status for status, targets in Ticket.ALLOWED_TRANSITIONS.items()
+                     if Ticket.Status.SOLVED in targets]
+
+
+@transaction.atomic
 def solve_ticket(*, ticket: Ticket) -> Ticket:
-    if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
-        return ticket
-    ticket.transition_to(Ticket.Status.SOLVED)
-    ticket.solved_at = timezone.now()
-    ticket.save(update_fields=["status", "solved_at", "updated_at"])
-    _notify_queue(ticket, "solved")
+    """Mark `ticket` solved (a no-op if it already is). One conditional UPDATE: a concurrent solve or take cannot
+    be overwritten by this copy of the row, and the queue is told once.
+
+    A live hand-off's conversation is not ended here (tickets knows nothing of chats): staff solve a hand-off
+    through chat.takeover.solve_from_queue, which closes the conversation and, with it, this ticket.
+    """
+    now = timezone.now()
+    solved = Ticket.objects.filter(pk=ticket.pk, status__in=SOLVABLE_STATUSES).update(
+        status=Ticket.Status.SOLVED, solved_at=now, updated_at=now
+    )
+    ticket.refresh_from_db()
+    if solved:
+        _notify_queue(ticket, "solved")
     return ticket
+
+
+@transaction.atomic
+def edit_ticket(*, ticket: Ticket, subject: str, category: str, priority: str, description: str) -> Ticket:
+    """Change what staff may edit by hand: subject, category, priority (which moves it in the queue) and
+    description. Only those columns are written, so the row's workflow state (status, assignee) as another
+    process just set it is kept; the queue is told when something it shows changed."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    changes = {"subject": subject[:200], "category": category, "priority": priority, "description": description}
+    changed = [name for name, value in changes.items() if getattr(locked, name) != value]
+    if changed:
+        for name in changed:
+            setattr(locked, name, changes[name])
+        locked.save(update_fields=[*changed, "updated_at"])
+        _notify_queue(locked, "updated")
+    return locked
 
 
 def release_ticket(*, ticket: Ticket) -> Ticket:

@@ -19,10 +19,13 @@ from faq.demo_content import FAQ_ENTRIES
 from faq.models import FaqEntry
 from orders.models import Customer, Order, OrderItem, Product, Refund
 
-ADMIN = ("admin", "admin", "Ada", "Admin")
+ADMIN = ("admin", "admin", "Ada", "Admin")  # a superuser: every permission, the KPIs included
 AGENTS = [("sam", "sam", "Sam", "Rivera"), ("lea", "lea", "Léa", "Moreau")]
+MANAGERS = [("maya", "maya", "Maya", "Okafor")]
 CUSTOMER_PASSWORD = "demo"
 AGENT_GROUP = "Support agents"
+MANAGER_GROUP = "Support managers"
+# Agents work tickets; they do not get the KPIs and the conversation export (every customer's email and comments).
 AGENT_PERMISSIONS = [
     ("tickets", "ticket", ["view", "change"]),
     ("chat", "conversation", ["view", "change"]),
@@ -32,6 +35,16 @@ AGENT_PERMISSIONS = [
     ("orders", "refund", ["view", "change"]),
     ("faq", "faqentry", ["view"]),
 ]
+# Managers read the KPIs and export them, and read what is behind them; they work no tickets.
+MANAGER_PERMISSIONS = [
+    ("chat", "conversation", ["view"]),
+    ("chat", "message", ["view"]),
+    ("tickets", "ticket", ["view"]),
+    ("orders", "order", ["view"]),
+    ("orders", "refund", ["view"]),
+    ("faq", "faqentry", ["view"]),
+]
+MANAGER_CUSTOM_PERMISSIONS = [("chat", "view_support_kpis")]
 
 PRODUCTS = [
     ("AUD-PMX-01", "ProMax Audio Headphones", "89.99", "audio", "Wireless over-ear headphones, 30 h battery."),
@@ -137,12 +150,17 @@ class DemoStore:
         return self.created
 
     # --- staff ------------------------------------------------------------------------------------------------
+    def _group(self, name: str, model_permissions, custom_permissions=()) -> Group:
+        """The group `name` with (at least) these permissions: added on every run, so an older demo gets them."""
+        group, _ = Group.objects.get_or_create(name=name)
+        codenames = [(app, f"{action}_{model}") for app, model, actions in model_permissions for action in actions]
+        for app, codename in [*codenames, *custom_permissions]:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
+        return group
+
     def staff(self) -> None:
-        group, _ = Group.objects.get_or_create(name=AGENT_GROUP)
-        for app, model, actions in AGENT_PERMISSIONS:
-            for action in actions:
-                permission = Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
-                group.permissions.add(permission)
+        group = self._group(AGENT_GROUP, AGENT_PERMISSIONS)
+        managers = self._group(MANAGER_GROUP, MANAGER_PERMISSIONS, MANAGER_CUSTOM_PERMISSIONS)
         username, password, first, last = ADMIN
         admin_user, created = User.objects.get_or_create(
             username=username,
@@ -153,17 +171,18 @@ class DemoStore:
             admin_user.set_password(password)
             admin_user.save()
         self._count("staff", created)
-        for username, password, first, last in AGENTS:
-            agent, created = User.objects.get_or_create(
-                username=username,
-                defaults={"first_name": first, "last_name": last, "email": f"{username}@shopexpress.example",
-                          "is_staff": True},
-            )
-            if created:
-                agent.set_password(password)
-                agent.save()
-                agent.groups.add(group)
-            self._count("staff", created)
+        for people, people_group in ((AGENTS, group), (MANAGERS, managers)):
+            for username, password, first, last in people:
+                member, created = User.objects.get_or_create(
+                    username=username,
+                    defaults={"first_name": first, "last_name": last, "email": f"{username}@shopexpress.example",
+                              "is_staff": True},
+                )
+                if created:
+                    member.set_password(password)
+                    member.save()
+                    member.groups.add(people_group)
+                self._count("staff", created)
 
     # --- catalogue and customers --------------------------------------------------------------------------------
     def catalogue(self) -> None:
