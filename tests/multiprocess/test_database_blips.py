@@ -1,0 +1,43 @@
+"""A database blip (every connection of the server reset, as in a PostgreSQL restart) costs a reconnect, not a
+failed message: the pool checks a connection before handing it out."""
+
+import pytest
+from django.db import connection
+
+from tests.chat.wsclient import session_cookie_for
+from tests.live import start_daphne, stop_daphne
+from tests.multiprocess.conftest import open_socket
+
+pytestmark = [pytest.mark.multiprocess, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def pooled_daphne():
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (set DATABASE_URL=postgres://…)")
+    server = start_daphne({"DATABASE_POOL_SIZE": "4", "PGAPPNAME": "helpdesk-blip-target"}, name="pooled")
+    yield server
+    stop_daphne(server)
+
+
+def reset_the_servers_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE application_name = 'helpdesk-blip-target'")
+        return cursor.fetchone()[0]
+
+
+async def test_after_every_pooled_connection_was_reset_the_next_message_is_stored_and_answered(pooled_daphne):
+    from asgiref.sync import sync_to_async
+
+    customer = await open_socket(pooled_daphne, "/ws/chat/", await session_cookie_for(None))
+    await customer.until("state")
+    await customer.send(type="message", text="Hello", client_id="b1")
+    await customer.until("assistant.message")
+
+    assert await sync_to_async(reset_the_servers_connections)() > 0
+    await customer.send(type="message", text="Where is my order?", client_id="b2")
+    ack = await customer.until("ack", client_id="b2")
+    answer = await customer.until("assistant.message", timeout=15)
+    assert ack["seq"] > 0 and "temporary problem" not in answer["html"]
+    await customer.close()
