@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _, override
 
 from helpdesk.exceptions import HelpdeskError
-from helpdesk.realtime import abroadcast, agents_queue_group, conversation_group, visitor_group
+from helpdesk.realtime import abroadcast, agents_queue_group, conversation_group, layer_health, visitor_group
 
 from . import agent, services, takeover
 from .db import in_thread
@@ -42,6 +42,17 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.frame_times: deque[float] = deque()
         self.message_times: deque[float] = deque()
+        self.realtime_down_notified = False
+
+    async def websocket_disconnect(self, message):
+        layer_health(self.channel_layer).forget(self)
+        await super().websocket_disconnect(message)
+
+    def listen_to_layer_health(self) -> None:
+        """Call once the socket is accepted: from then on it hears when live updates stop and come back (and at
+        once if they are down now; a group another socket of this process joined needs no Redis call, so
+        joining it says nothing about the outage)."""
+        layer_health(self.channel_layer).listen(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -91,23 +102,47 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "message": message})
 
     async def guarded(self, operation, *, notify: bool = True) -> bool:
-        """Run a channel-layer operation; if the layer is down, say so instead of dropping the socket."""
+        """Run a channel-layer operation; if the layer is down, say so instead of dropping the socket (the layer
+        logs the outage once; here only at debug level, or every socket would log it)."""
         try:
             await operation
         except Exception:
-            log.warning("channel layer operation failed", exc_info=True)
+            log.debug("channel layer operation failed", exc_info=True)
             if notify:
                 await self.send_realtime_unavailable()
             return False
         return True
 
     async def send_realtime_unavailable(self) -> None:
-        if getattr(self, "realtime_down_notified", False):
+        """Once per outage: the client then replays from the database (`resume`) until `realtime_restored`."""
+        if self.realtime_down_notified:
             return
         self.realtime_down_notified = True
         await self.send_error("realtime_unavailable", self.translate(
             "Live updates are interrupted. Your messages are saved and will be answered; the answers appear as "
             "soon as the connection recovers."))
+
+    async def realtime_down(self) -> None:
+        """Called (by the layer's health, not through the layer) when this process lost its channel layer."""
+        try:
+            await self.send_realtime_unavailable()
+        except Exception:  # the socket closed meanwhile
+            log.debug("could not tell a socket that live updates stopped", exc_info=True)
+
+    async def realtime_restored(self) -> None:
+        """Called when the channel layer is reachable again: say so (`realtime_restored`), send what was missed,
+        and arm the notice for the next outage."""
+        if not self.realtime_down_notified:
+            return
+        self.realtime_down_notified = False
+        try:
+            await self.send_json({"type": "realtime_restored"})
+            await self.catch_up()
+        except Exception:
+            log.debug("could not tell a socket that live updates are back", exc_info=True)
+
+    async def catch_up(self) -> None:
+        """What a socket sends from the database after an outage (its state, the messages it missed)."""
 
 
 class CustomerConsumer(JsonFrameConsumer):
@@ -126,6 +161,7 @@ class CustomerConsumer(JsonFrameConsumer):
         self.visitor_group = visitor_group(customer_id=self.customer.pk if self.customer else None,
                                            session_key=self.session_key)
         await self.accept()
+        self.listen_to_layer_health()
         conversation = await in_thread(services.find_open_conversation)(
             session_key=self.session_key, customer=self.customer
         )
@@ -338,6 +374,11 @@ class CustomerConsumer(JsonFrameConsumer):
     async def send_stored(self) -> None:
         await send_stored_messages(self, for_agent=False)
 
+    async def catch_up(self) -> None:
+        await self.refresh()
+        await self.send_stored()
+        await self.send_state()
+
 
 async def send_stored_messages(consumer, *, for_agent: bool) -> None:
     """Send the frames of every stored message after the consumer's last sent seq, in order, once.
@@ -401,13 +442,19 @@ class AgentConsumer(JsonFrameConsumer):
             return
         self.group = conversation_group(self.conversation.pk)
         self.last_sent_seq = None
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Accepted whatever the channel layer does: the console works from the database (resume) meanwhile.
         await self.accept()
+        self.listen_to_layer_health()
+        await self.guarded(self.channel_layer.group_add(self.group, self.channel_name))
         await self.send_state()
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.guarded(self.channel_layer.group_discard(self.group, self.channel_name), notify=False)
+
+    async def catch_up(self) -> None:
+        await self.send_stored()
+        await self.send_state()
 
     async def send_state(self) -> None:
         conversation = await Conversation.objects.select_related("assigned_agent").aget(pk=self.conversation.pk)
@@ -510,12 +557,19 @@ class QueueConsumer(JsonFrameConsumer):
         if not await in_thread(is_support_agent)(self.scope.get("user")):
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(agents_queue_group(), self.channel_name)
+        self.joined = True
         await self.accept()
+        self.listen_to_layer_health()
+        await self.guarded(self.channel_layer.group_add(agents_queue_group(), self.channel_name))
         await self.send_json({"type": "queue", "waiting": await waiting_handoffs()})
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(agents_queue_group(), self.channel_name)
+        if getattr(self, "joined", False):
+            await self.guarded(self.channel_layer.group_discard(agents_queue_group(), self.channel_name),
+                               notify=False)
+
+    async def catch_up(self) -> None:
+        await self.send_json({"type": "queue", "waiting": await waiting_handoffs()})
 
     async def queue_changed(self, event):
         """Called when a ticket was created, updated, taken or solved."""
