@@ -288,7 +288,7 @@ class CustomerConsumer(JsonFrameConsumer):
             raise InvalidFrame(self.translate("resume needs last_seq, a number."))
         if self.conversation is not None:
             last_seq = await in_thread(services.replay_point)(self.conversation.pk, last_seq)
-        reset_sent(self, last_seq)
+        resume_sent(self, last_seq)
         if self.conversation is None:
             await self.send_state()  # nothing to replay: say so, so the client knows where it stands
             return
@@ -412,6 +412,21 @@ def reset_sent(consumer, last_seq: int) -> None:
     consumer.sent_above = set()
 
 
+def resume_sent(consumer, replay_point: int) -> None:
+    """The client asks for a replay from `replay_point`. A socket that already sent messages keeps that record: what
+    it sent above the point is not sent again (a widget polls `resume` every few seconds while Redis is down, and
+    must not get the whole conversation each time); what it never sent is, whatever the client claimed."""
+    if consumer.last_sent_seq is None:
+        reset_sent(consumer, replay_point)
+        return
+    sent = set(range(replay_point + 1, consumer.last_sent_seq + 1)) | consumer.sent_above
+    consumer.last_sent_seq = replay_point
+    consumer.sent_above = {seq for seq in sent if seq > replay_point}
+    while consumer.last_sent_seq + 1 in consumer.sent_above:
+        consumer.last_sent_seq += 1
+        consumer.sent_above.discard(consumer.last_sent_seq)
+
+
 def already_sent(consumer, seq: int) -> bool:
     return consumer.last_sent_seq is not None and (
         seq <= consumer.last_sent_seq or seq in consumer.sent_above)
@@ -477,7 +492,7 @@ class AgentConsumer(JsonFrameConsumer):
         last_seq = frame.get("last_seq", 0)
         if isinstance(last_seq, bool) or not isinstance(last_seq, int) or last_seq < 0:
             raise InvalidFrame("resume needs last_seq, a number.")
-        reset_sent(self, await in_thread(services.replay_point)(self.conversation.pk, last_seq))
+        resume_sent(self, await in_thread(services.replay_point)(self.conversation.pk, last_seq))
         await self.send_stored()
 
     async def handle_take_over(self, frame):

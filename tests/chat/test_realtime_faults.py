@@ -206,3 +206,107 @@ async def test_an_outage_logs_one_warning_when_it_starts_and_one_info_when_it_en
                                                         ("helpdesk.realtime", "INFO")], records
     assert not [r for r in caplog.records if r.exc_info and r.levelno >= logging.INFO]
     await ws.disconnect(timeout=2)
+
+
+# --- replay after an outage or a reconnect -----------------------------------------------------------------------
+def stored_in_order(conversation, seqs_in_storing_order, *, lease=False):
+    """Messages stored in the order given (an answer's seq reserved before later ones were stored)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat.models import Message
+
+    start = timezone.now() - timedelta(minutes=5)
+    for n, seq in enumerate(seqs_in_storing_order):
+        message = Message.objects.create(conversation=conversation, seq=seq, role="assistant", text=f"m{seq}")
+        Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(seconds=n))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=max(seqs_in_storing_order),
+        turn_lease_until=timezone.now() + timedelta(seconds=60) if lease else None)
+
+
+@pytest.mark.parametrize("storing_order, last_seq, lease, expected", [
+    ([1, 2, 3, 4], 4, False, 4),  # in order: nothing below is missing
+    ([1, 3, 2, 4], 4, False, 1),  # 2 was stored after 3 (and before 4, the client's last): replayed from 2
+    ([1, 3, 4, 2], 4, False, 1),  # 2 stored after 3 and 4
+    ([1, 2, 4, 5, 3, 6], 6, False, 2),
+    ([1, 3, 4], 4, True, 1),  # 2 is reserved by the running turn: replayed from below it
+    ([1, 3, 4], 4, False, 4),  # a gap left by a turn that died is not waited for
+])
+def test_the_replay_point_goes_below_any_message_the_client_may_have_missed(storing_order, last_seq, lease,
+                                                                            expected):
+    conversation = services.start_conversation(session_key="s", customer=None, language="en", backend="offline")
+    stored_in_order(conversation, storing_order, lease=lease)
+    assert services.replay_point(conversation.pk, last_seq) == expected
+
+
+async def an_exchange_then_a_reserved_answer():
+    ws = await connect()
+    await receive_until(ws, "state")
+    await ws.send_json_to({"type": "message", "text": "Hello", "client_id": "m-1"})
+    await receive_until(ws, "assistant.message")
+    await settle_turns()
+    conversation = await Conversation.objects.aget()
+    # A person holds the conversation, so no turn of the offline assistant answers what follows; the lease stands
+    # for the turn that streams the reserved answer.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(
+        status=Conversation.Status.AGENT, turn_lease_until=timezone.now() + timedelta(seconds=60))
+    reserved = await sync_to_async(services.reserve_seq)(conversation.pk)
+    return ws, conversation, reserved
+
+
+async def test_a_client_that_reconnects_while_an_answer_streams_gets_it_when_it_lands():
+    ws, conversation, reserved = await an_exchange_then_a_reserved_answer()
+    await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
+    later, _ = await receive_until(ws, "customer.message", client_id="m-2")
+    await ws.disconnect()
+
+    again = await connect(session_key=ws.session_key)
+    await receive_until(again, "state")
+    await again.send_json_to({"type": "resume", "last_seq": later["seq"]})
+    await receive_until(again, "state")
+    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
+                                                 text="Yes, here is your answer.", seq=reserved)
+    await abroadcast(conversation_group(conversation.pk), {"type": "chat.stored", "seq": reserved})
+    answer, _ = await receive_until(again, "assistant.message")
+    assert answer["seq"] == reserved and "here is your answer" in answer["html"]
+    await again.disconnect()
+
+
+async def test_an_answer_stored_between_two_later_messages_is_replayed_after_a_reconnect():
+    ws, conversation, reserved = await an_exchange_then_a_reserved_answer()
+    await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
+    await receive_until(ws, "customer.message", client_id="m-2")
+    # Redis is down: the answer is stored, but its wake-up never reaches the socket.
+    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
+                                                 text="Yes, here is your answer.", seq=reserved)
+    await ws.send_json_to({"type": "message", "text": "Hello??", "client_id": "m-3"})
+    last, _ = await receive_until(ws, "customer.message", client_id="m-3")
+    await ws.disconnect()
+
+    again = await connect(session_key=ws.session_key)
+    await receive_until(again, "state")
+    await again.send_json_to({"type": "resume", "last_seq": last["seq"]})
+    answer, _ = await receive_until(again, "assistant.message")
+    assert answer["seq"] == reserved
+    await again.disconnect()
+
+
+async def test_a_socket_polling_resume_is_not_sent_the_conversation_again_each_time():
+    ws = await connect()
+    await receive_until(ws, "state")
+    await ws.send_json_to({"type": "message", "text": "Hello", "client_id": "m-1"})
+    await receive_until(ws, "assistant.message")
+    await settle_turns()
+    while not await ws.receive_nothing(timeout=0.1):
+        await ws.receive_json_from()
+    for _ in range(2):
+        await ws.send_json_to({"type": "resume", "last_seq": 1})
+        _, frames = await receive_until(ws, "state")
+        assert [f["type"] for f in frames] == ["state"]
+    await ws.disconnect()
