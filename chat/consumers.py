@@ -8,6 +8,7 @@ dropped wake-up or a reconnect loses nothing (`resume {last_seq}` replays what c
 
 import json
 import logging
+import math
 import re
 import time
 from collections import deque
@@ -33,6 +34,21 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ANY_FRAME_LIMIT = 30  # all frame types, per rate window (typing included)
 
 
+def refusal_details(frame: dict | None, error: HelpdeskError | None) -> dict:
+    """What a refusal adds to its `error` frame: the refused message's `client_id` (a well-formed one only), so the
+    client can take that message out of its outbox instead of sending it again on every reload, and for a rate
+    limit `retry_after` (whole seconds), when to send it again."""
+    details = {}
+    if frame and frame.get("type") == "message":
+        client_id = frame.get("client_id")
+        if isinstance(client_id, str) and CLIENT_ID.match(client_id):
+            details["client_id"] = client_id
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        details["retry_after"] = retry_after
+    return details
+
+
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     """Parses frames defensively and dispatches `type` to `handle_<type>`; errors become `error` frames."""
 
@@ -55,16 +71,18 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         layer_health(self.channel_layer).listen(self)
 
     async def receive(self, text_data=None, bytes_data=None):
+        frame = None
         try:
             frame = self.parse(text_data, bytes_data)
             self.throttle(self.frame_times, ANY_FRAME_LIMIT)
             handler = getattr(self, f"handle_{frame['type'].replace('.', '_')}")
             await handler(frame)
         except HelpdeskError as error:
-            await self.send_error(error.code, error.message)
+            await self.send_error(error.code, error.message, **refusal_details(frame, error))
         except Exception:
             log.exception("frame handling failed")
-            await self.send_error("server_error", self.translate("Something went wrong on our side. Please try again."))
+            await self.send_error("server_error", self.translate("Something went wrong on our side. Please try again."),
+                                  **refusal_details(frame, None))
 
     def parse(self, text_data, bytes_data) -> dict:
         if text_data is None:
@@ -87,8 +105,10 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         while times and now - times[0] > window:
             times.popleft()
         if len(times) >= limit:
-            raise HelpdeskError(self.translate("You're sending messages too fast. Please wait a few seconds."),
-                                code="rate_limited")
+            error = HelpdeskError(self.translate("You're sending messages too fast. Please wait a few seconds."),
+                                  code="rate_limited")
+            error.retry_after = max(1, math.ceil(window - (now - times[0])))
+            raise error
         times.append(now)
 
     def translate(self, text: str) -> str:
@@ -98,8 +118,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
+    async def send_error(self, code: str, message: str, **details) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **details})
 
     async def guarded(self, operation, *, notify: bool = True) -> bool:
         """Run a channel-layer operation; if the layer is down, say so instead of dropping the socket (the layer
@@ -136,7 +156,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return
         self.realtime_down_notified = False
         try:
-            await self.send_json({"type": "realtime_restored"})
+            await self.send_json({"type": "realtime_restored", "message": self.translate("Live updates are back.")})
             await self.catch_up()
         except Exception:
             log.debug("could not tell a socket that live updates are back", exc_info=True)
