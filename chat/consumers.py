@@ -8,6 +8,7 @@ dropped wake-up or a reconnect loses nothing (`resume {last_seq}` replays what c
 
 import json
 import logging
+import math
 import re
 import time
 from collections import deque
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _, override
 
 from helpdesk.exceptions import HelpdeskError
-from helpdesk.realtime import abroadcast, agents_queue_group, conversation_group, visitor_group
+from helpdesk.realtime import abroadcast, agents_queue_group, conversation_group, layer_health, visitor_group
 
 from . import agent, services, takeover
 from .db import in_thread
@@ -33,6 +34,21 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ANY_FRAME_LIMIT = 30  # all frame types, per rate window (typing included)
 
 
+def refusal_details(frame: dict | None, error: HelpdeskError | None) -> dict:
+    """What a refusal adds to its `error` frame: the refused message's `client_id` (a well-formed one only), so the
+    client can take that message out of its outbox instead of sending it again on every reload, and for a rate
+    limit `retry_after` (whole seconds), when to send it again."""
+    details = {}
+    if frame and frame.get("type") == "message":
+        client_id = frame.get("client_id")
+        if isinstance(client_id, str) and CLIENT_ID.match(client_id):
+            details["client_id"] = client_id
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        details["retry_after"] = retry_after
+    return details
+
+
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     """Parses frames defensively and dispatches `type` to `handle_<type>`; errors become `error` frames."""
 
@@ -42,18 +58,31 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.frame_times: deque[float] = deque()
         self.message_times: deque[float] = deque()
+        self.realtime_down_notified = False
+
+    async def websocket_disconnect(self, message):
+        layer_health(self.channel_layer).forget(self)
+        await super().websocket_disconnect(message)
+
+    def listen_to_layer_health(self) -> None:
+        """Call once the socket is accepted: from then on it hears when live updates stop and come back (and at
+        once if they are down now; a group another socket of this process joined needs no Redis call, so
+        joining it says nothing about the outage)."""
+        layer_health(self.channel_layer).listen(self)
 
     async def receive(self, text_data=None, bytes_data=None):
+        frame = None
         try:
             frame = self.parse(text_data, bytes_data)
             self.throttle(self.frame_times, ANY_FRAME_LIMIT)
             handler = getattr(self, f"handle_{frame['type'].replace('.', '_')}")
             await handler(frame)
         except HelpdeskError as error:
-            await self.send_error(error.code, error.message)
+            await self.send_error(error.code, error.message, **refusal_details(frame, error))
         except Exception:
             log.exception("frame handling failed")
-            await self.send_error("server_error", self.translate("Something went wrong on our side. Please try again."))
+            await self.send_error("server_error", self.translate("Something went wrong on our side. Please try again."),
+                                  **refusal_details(frame, None))
 
     def parse(self, text_data, bytes_data) -> dict:
         if text_data is None:
@@ -76,8 +105,10 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         while times and now - times[0] > window:
             times.popleft()
         if len(times) >= limit:
-            raise HelpdeskError(self.translate("You're sending messages too fast. Please wait a few seconds."),
-                                code="rate_limited")
+            error = HelpdeskError(self.translate("You're sending messages too fast. Please wait a few seconds."),
+                                  code="rate_limited")
+            error.retry_after = max(1, math.ceil(window - (now - times[0])))
+            raise error
         times.append(now)
 
     def translate(self, text: str) -> str:
@@ -87,27 +118,51 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
+    async def send_error(self, code: str, message: str, **details) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **details})
 
     async def guarded(self, operation, *, notify: bool = True) -> bool:
-        """Run a channel-layer operation; if the layer is down, say so instead of dropping the socket."""
+        """Run a channel-layer operation; if the layer is down, say so instead of dropping the socket (the layer
+        logs the outage once; here only at debug level, or every socket would log it)."""
         try:
             await operation
         except Exception:
-            log.warning("channel layer operation failed", exc_info=True)
+            log.debug("channel layer operation failed", exc_info=True)
             if notify:
                 await self.send_realtime_unavailable()
             return False
         return True
 
     async def send_realtime_unavailable(self) -> None:
-        if getattr(self, "realtime_down_notified", False):
+        """Once per outage: the client then replays from the database (`resume`) until `realtime_restored`."""
+        if self.realtime_down_notified:
             return
         self.realtime_down_notified = True
         await self.send_error("realtime_unavailable", self.translate(
             "Live updates are interrupted. Your messages are saved and will be answered; the answers appear as "
             "soon as the connection recovers."))
+
+    async def realtime_down(self) -> None:
+        """Called (by the layer's health, not through the layer) when this process lost its channel layer."""
+        try:
+            await self.send_realtime_unavailable()
+        except Exception:  # the socket closed meanwhile
+            log.debug("could not tell a socket that live updates stopped", exc_info=True)
+
+    async def realtime_restored(self) -> None:
+        """Called when the channel layer is reachable again: say so (`realtime_restored`), send what was missed,
+        and arm the notice for the next outage."""
+        if not self.realtime_down_notified:
+            return
+        self.realtime_down_notified = False
+        try:
+            await self.send_json({"type": "realtime_restored", "message": self.translate("Live updates are back.")})
+            await self.catch_up()
+        except Exception:
+            log.debug("could not tell a socket that live updates are back", exc_info=True)
+
+    async def catch_up(self) -> None:
+        """What a socket sends from the database after an outage (its state, the messages it missed)."""
 
 
 class CustomerConsumer(JsonFrameConsumer):
@@ -126,6 +181,7 @@ class CustomerConsumer(JsonFrameConsumer):
         self.visitor_group = visitor_group(customer_id=self.customer.pk if self.customer else None,
                                            session_key=self.session_key)
         await self.accept()
+        self.listen_to_layer_health()
         conversation = await in_thread(services.find_open_conversation)(
             session_key=self.session_key, customer=self.customer
         )
@@ -252,7 +308,7 @@ class CustomerConsumer(JsonFrameConsumer):
             raise InvalidFrame(self.translate("resume needs last_seq, a number."))
         if self.conversation is not None:
             last_seq = await in_thread(services.replay_point)(self.conversation.pk, last_seq)
-        reset_sent(self, last_seq)
+        resume_sent(self, last_seq)
         if self.conversation is None:
             await self.send_state()  # nothing to replay: say so, so the client knows where it stands
             return
@@ -338,6 +394,11 @@ class CustomerConsumer(JsonFrameConsumer):
     async def send_stored(self) -> None:
         await send_stored_messages(self, for_agent=False)
 
+    async def catch_up(self) -> None:
+        await self.refresh()
+        await self.send_stored()
+        await self.send_state()
+
 
 async def send_stored_messages(consumer, *, for_agent: bool) -> None:
     """Send the frames of every stored message after the consumer's last sent seq, in order, once.
@@ -371,6 +432,21 @@ def reset_sent(consumer, last_seq: int) -> None:
     consumer.sent_above = set()
 
 
+def resume_sent(consumer, replay_point: int) -> None:
+    """The client asks for a replay from `replay_point`. A socket that already sent messages keeps that record: what
+    it sent above the point is not sent again (a widget polls `resume` every few seconds while Redis is down, and
+    must not get the whole conversation each time); what it never sent is, whatever the client claimed."""
+    if consumer.last_sent_seq is None:
+        reset_sent(consumer, replay_point)
+        return
+    sent = set(range(replay_point + 1, consumer.last_sent_seq + 1)) | consumer.sent_above
+    consumer.last_sent_seq = replay_point
+    consumer.sent_above = {seq for seq in sent if seq > replay_point}
+    while consumer.last_sent_seq + 1 in consumer.sent_above:
+        consumer.last_sent_seq += 1
+        consumer.sent_above.discard(consumer.last_sent_seq)
+
+
 def already_sent(consumer, seq: int) -> bool:
     return consumer.last_sent_seq is not None and (
         seq <= consumer.last_sent_seq or seq in consumer.sent_above)
@@ -401,13 +477,19 @@ class AgentConsumer(JsonFrameConsumer):
             return
         self.group = conversation_group(self.conversation.pk)
         self.last_sent_seq = None
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Accepted whatever the channel layer does: the console works from the database (resume) meanwhile.
         await self.accept()
+        self.listen_to_layer_health()
+        await self.guarded(self.channel_layer.group_add(self.group, self.channel_name))
         await self.send_state()
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.guarded(self.channel_layer.group_discard(self.group, self.channel_name), notify=False)
+
+    async def catch_up(self) -> None:
+        await self.send_stored()
+        await self.send_state()
 
     async def send_state(self) -> None:
         conversation = await Conversation.objects.select_related("assigned_agent").aget(pk=self.conversation.pk)
@@ -430,7 +512,7 @@ class AgentConsumer(JsonFrameConsumer):
         last_seq = frame.get("last_seq", 0)
         if isinstance(last_seq, bool) or not isinstance(last_seq, int) or last_seq < 0:
             raise InvalidFrame("resume needs last_seq, a number.")
-        reset_sent(self, await in_thread(services.replay_point)(self.conversation.pk, last_seq))
+        resume_sent(self, await in_thread(services.replay_point)(self.conversation.pk, last_seq))
         await self.send_stored()
 
     async def handle_take_over(self, frame):
@@ -510,12 +592,19 @@ class QueueConsumer(JsonFrameConsumer):
         if not await in_thread(is_support_agent)(self.scope.get("user")):
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(agents_queue_group(), self.channel_name)
+        self.joined = True
         await self.accept()
+        self.listen_to_layer_health()
+        await self.guarded(self.channel_layer.group_add(agents_queue_group(), self.channel_name))
         await self.send_json({"type": "queue", "waiting": await waiting_handoffs()})
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(agents_queue_group(), self.channel_name)
+        if getattr(self, "joined", False):
+            await self.guarded(self.channel_layer.group_discard(agents_queue_group(), self.channel_name),
+                               notify=False)
+
+    async def catch_up(self) -> None:
+        await self.send_json({"type": "queue", "waiting": await waiting_handoffs()})
 
     async def queue_changed(self, event):
         """Called when a ticket was created, updated, taken or solved."""

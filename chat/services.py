@@ -38,21 +38,39 @@ def allocate_seq(conversation_id) -> int:
     return row[0]
 
 
-def replay_point(conversation_id, last_seq: int) -> int:
-    """Where a client that has seen up to `last_seq` must be replayed from.
+REPLAY_LOOKBACK_SEQS = 200  # how far below the client's seq a late message is looked for (a turn is a few seqs)
 
-    Usually `last_seq`. But an answer streams under a seq reserved before it is stored, so a message stored after
-    the client's last one may sit below it (the customer wrote while the answer streamed). Those are replayed too;
-    clients ignore what they already have.
+
+def replay_point(conversation_id, last_seq: int) -> int:
+    """Where a client whose newest message frame had seq `last_seq` must be replayed from: the highest seq up to
+    which it has certainly seen everything (clients ignore what they get twice).
+
+    A seq is not a clock: an answer streams under a seq reserved before it is stored, so messages with higher seqs
+    can be stored, and seen, first. Below `last_seq` the client may therefore lack
+    - a message stored late, after some message with a higher seq up to `last_seq`: it is replayed, with all after;
+    - a message not stored yet, at a seq reserved by the turn still running: the replay starts below the gap, so
+      the socket sends it when it lands (its `last_sent_seq` never passes a gap). A gap left by a turn that died
+      stays empty for good and is ignored once no turn holds the lease.
     """
     if last_seq <= 0:
         return 0
-    anchor = Message.objects.filter(conversation_id=conversation_id, seq=last_seq).values_list("created_at", flat=True).first()
-    if anchor is None:
-        return last_seq
-    late = (Message.objects.filter(conversation_id=conversation_id, seq__lt=last_seq, created_at__gt=anchor)
-            .order_by("seq").values_list("seq", flat=True).first())
-    return late - 1 if late is not None else last_seq
+    rows = list(Message.objects.filter(conversation_id=conversation_id, seq__lte=last_seq,
+                                       seq__gt=last_seq - REPLAY_LOOKBACK_SEQS)
+                .order_by("seq").values_list("seq", "created_at"))
+    point = last_seq
+    earliest_above = None  # the earliest storing time among the seqs above the one looked at
+    for seq, created_at in reversed(rows):
+        if earliest_above is not None and created_at > earliest_above:
+            point = seq - 1
+        earliest_above = created_at if earliest_above is None else min(earliest_above, created_at)
+    turn_running = Conversation.objects.filter(pk=conversation_id, turn_lease_until__gt=timezone.now()).exists()
+    if turn_running:
+        stored = {seq for seq, _ in rows}
+        first = max(1, last_seq - REPLAY_LOOKBACK_SEQS + 1)
+        missing = next((seq for seq in range(first, point + 1) if seq not in stored), None)
+        if missing is not None:
+            point = missing - 1
+    return point
 
 
 def log_event(conversation_id, kind: str, actor: str, detail: str = "", *, user=None, **data) -> ConversationEvent:

@@ -2,9 +2,13 @@
  * The storefront chat widget. Speaks the JSON protocol of /ws/chat/ (see README, "Websocket protocol").
  *
  * Never losing a word: an outgoing message stays in an outbox (sessionStorage) until the server acknowledges it
- * with its seq, and is re-sent after a reconnect (the server stores a client_id once). Incoming messages are
- * rendered once per seq; after a reconnect the widget asks the server to replay everything after the last seq it
- * rendered. Customer text is inserted as text; assistant and agent messages arrive as server-sanitized HTML.
+ * with its seq, and is re-sent after a reconnect (the server stores a client_id once). A message the server
+ * refuses (an `error` frame with its client_id) leaves the outbox and shows the reason on its bubble; a
+ * rate-limited one stays and goes again after `retry_after` seconds. Incoming messages are rendered once per seq;
+ * after a reconnect the widget asks the server to replay everything after the last message frame it received (not
+ * an ack: an ack says nothing about what came before it). While live updates are down (realtime_unavailable) it
+ * asks for that replay every few seconds, until `realtime_restored`.
+ * Customer text is inserted as text; assistant and agent messages arrive as server-sanitized HTML.
  */
 (function () {
   "use strict";
@@ -232,6 +236,7 @@
     });
     socket.addEventListener("close", () => {
       state.connected = false;
+      stopPolling();
       updateSendable();
       setBanner(strings.reconnecting);
       const delay = Math.min(10000, 500 * 2 ** state.retries) * (0.75 + Math.random() / 2);
@@ -264,10 +269,10 @@
     },
     ack(frame) {
       const li = log.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
-      if (li) { li.dataset.seq = String(frame.seq); li.classList.remove("pending"); }
+      if (li) { li.dataset.seq = String(frame.seq); li.classList.remove("pending", "waiting"); }
       saveOutbox(loadOutbox().filter((item) => item.client_id !== frame.client_id));
       state.rendered.add("m" + frame.seq);
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      // Not state.lastSeq: the ack comes straight back, while what was stored before it may not have arrived.
       if (state.status === "bot" || state.status === "new") setStatus(strings.thinking);
     },
     "customer.message"(frame) {
@@ -311,21 +316,62 @@
     error(frame) {
       setStatus("");
       if (frame.code === "realtime_unavailable") pollWhileRealtimeIsDown();
+      if (frame.client_id && refuseMessage(frame)) return;
       const li = addItem("error", (el) => { el.textContent = frame.message; });
       li.setAttribute("role", "alert");
+      if (frame.code === "realtime_unavailable") li.dataset.realtime = "down";
+    },
+    realtime_restored(frame) {
+      stopPolling();
+      log.querySelectorAll('li[data-realtime="down"]').forEach((li) => li.remove());
+      if (frame.message) renderNotice("realtime" + Date.now(), frame.message);
     },
   };
 
+  // The server refused one of our messages. Transient refusals keep it in the outbox (a rate limit: sent again
+  // once the window allows it); any other takes it out, or every reload would send it and be refused again.
+  const RETRIED_LATER = new Set(["rate_limited", "server_error"]);
+  function refuseMessage(frame) {
+    const li = log.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
+    if (RETRIED_LATER.has(frame.code)) {
+      if (li) li.classList.add("waiting");
+      if (frame.code === "rate_limited") {
+        clearTimeout(state.retryTimer);
+        const seconds = Math.max(1, Number(frame.retry_after) || 3);
+        state.retryTimer = setTimeout(() => {
+          const item = loadOutbox().find((entry) => entry.client_id === frame.client_id);
+          if (item) send({ type: "message", text: item.text, client_id: item.client_id });
+        }, seconds * 1000 + 100);
+      }
+      return false;  // the reason is shown below as usual
+    }
+    saveOutbox(loadOutbox().filter((item) => item.client_id !== frame.client_id));
+    if (!li) return false;
+    li.classList.remove("pending", "waiting");
+    li.classList.add("refused");
+    let reason = li.querySelector(".refusal");
+    if (!reason) {
+      reason = document.createElement("div");
+      reason.className = "refusal";
+      reason.setAttribute("role", "alert");
+      li.appendChild(reason);
+    }
+    reason.textContent = frame.message;
+    return true;
+  }
+
   // Live updates down (the server's channel layer is unreachable): ask the server to replay from the database
-  // every few seconds for a while, so answers still arrive.
+  // every few seconds until it says they are back (realtime_restored), so answers still arrive. A new socket
+  // starts over: if the outage goes on, its server says so again.
   function pollWhileRealtimeIsDown() {
     if (state.polling) return;
-    let rounds = 0;
     state.polling = setInterval(() => {
-      rounds += 1;
       send({ type: "resume", last_seq: state.lastSeq });
-      if (rounds >= 40) { clearInterval(state.polling); state.polling = null; }
     }, 3000);
+  }
+
+  function stopPolling() {
+    if (state.polling) { clearInterval(state.polling); state.polling = null; }
   }
 
   function handle(frame) {

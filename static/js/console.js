@@ -173,6 +173,17 @@
     error(frame) {
       errorBox.textContent = frame.message;
       errorBox.hidden = false;
+      if (frame.code === "realtime_unavailable") {
+        // Live updates are down: replay from the database every few seconds until the server says they are back.
+        $("connection").textContent = "Live updates interrupted";
+        if (!state.polling) state.polling = setInterval(() => send({ type: "resume", last_seq: state.lastSeq }), 3000);
+      }
+    },
+    realtime_restored() {
+      clearInterval(state.polling);
+      state.polling = null;
+      errorBox.hidden = true;
+      $("connection").textContent = "Live";
     },
   };
 
@@ -204,6 +215,8 @@
         $("connection").textContent = event.code === 4403 ? "Not allowed" : "Not found";
         return;
       }
+      clearInterval(state.polling);
+      state.polling = null;
       $("connection").textContent = "Reconnecting…";
       const delay = Math.min(10000, 500 * 2 ** state.retries);
       state.retries += 1;

@@ -34,6 +34,16 @@
     socket.addEventListener("open", () => { retries = 0; live.textContent = "Live"; });
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
+      if (frame.type === "error" && frame.code === "realtime_unavailable") {
+        live.textContent = "Live updates interrupted: reload for the latest";
+        return;
+      }
+      if (frame.type === "realtime_restored") {
+        live.textContent = "Live";
+        clearTimeout(refreshing);
+        refreshing = setTimeout(refreshRows, 150);  // what changed meanwhile
+        return;
+      }
       if (frame.type !== "queue") return;
       showCount(frame.waiting);
       if (frame.change) {

@@ -317,3 +317,43 @@ async def test_a_resume_before_any_conversation_is_answered_with_the_state():
     state = await ws.receive_json_from()
     assert state["type"] == "state" and state["conversation"] is None
     await ws.disconnect()
+
+
+@pytest.mark.parametrize("text, code", [
+    ("x" * 2001, "message_too_long"),
+    ("é" * 2001, "message_too_long"),
+    ("nul \x00 byte", "invalid_text"),
+    ("   ", "empty_message"),
+])
+async def test_a_refused_message_is_named_by_its_client_id_in_the_error(text, code):
+    ws = await connect()
+    await ws.receive_json_from()
+    await ws.send_json_to({"type": "message", "text": text, "client_id": "refused-1"})
+    error = await ws.receive_json_from()
+    assert (error["type"], error["code"], error["client_id"]) == ("error", code, "refused-1")
+    assert "retry_after" not in error
+    assert not await Message.objects.aexists()
+    await ws.disconnect()
+
+
+async def test_a_malformed_client_id_is_not_echoed_in_the_error():
+    ws = await connect()
+    await ws.receive_json_from()
+    await ws.send_json_to({"type": "message", "text": "x" * 2001, "client_id": "<img src=x>"})
+    error = await ws.receive_json_from()
+    assert error["code"] == "invalid_client_id" and "client_id" not in error
+    await ws.disconnect()
+
+
+@override_settings(CHAT_RATE_LIMIT_MESSAGES=2, CHAT_RATE_LIMIT_WINDOW_SECONDS=10)
+async def test_a_rate_limited_message_is_named_by_its_client_id_with_when_to_send_it_again():
+    ws = await connect()
+    await ws.receive_json_from()
+    for n in range(2):
+        await send_message(ws, f"message {n}", f"m{n}")
+    await ws.send_json_to({"type": "message", "text": "one too many", "client_id": "m2"})
+    error, _ = await receive_until(ws, "error")
+    assert (error["code"], error["client_id"]) == ("rate_limited", "m2")
+    assert isinstance(error["retry_after"], int) and 1 <= error["retry_after"] <= 10
+    await settle_turns()
+    await ws.disconnect()

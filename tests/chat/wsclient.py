@@ -26,11 +26,12 @@ def session_cookie_for(user=None) -> str:
     return store.session_key
 
 
-async def connect(path="/ws/chat/", *, session_key=None, user=None, origin=ORIGIN, lang=None):
+async def connect(path="/ws/chat/", *, session_key=None, user=None, origin=ORIGIN, lang=None, host=b"testserver"):
+    """`host` is the Host header, which browsers always send: a socket's Origin must be its page's own origin."""
     if session_key is None:
         session_key = await session_cookie_for(user)
     query = f"?lang={lang}" if lang else ""
-    headers = [(b"cookie", f"sessionid={session_key}".encode())]
+    headers = [(b"host", host), (b"cookie", f"sessionid={session_key}".encode())]
     if origin:
         headers.append(origin)
     communicator = WebsocketCommunicator(application, path + query, headers=headers)

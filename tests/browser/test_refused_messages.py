@@ -1,0 +1,76 @@
+"""A message the server refuses leaves the widget's outbox and shows why; a rate-limited one is sent again later."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.live import start_daphne, stop_daphne
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def strict_daphne(django_db_setup, django_db_blocker):
+    """A server with small limits, so a browser can reach them: 40 characters, 2 messages per 2 seconds."""
+    server = start_daphne({"CHAT_MAX_MESSAGE_CHARS": "40", "CHAT_RATE_LIMIT_MESSAGES": "2",
+                           "CHAT_RATE_LIMIT_WINDOW_SECONDS": "2"}, name="daphne-strict")
+    yield server
+    stop_daphne(server)
+
+
+def send(page, text):
+    page.fill("#chat-input", text)
+    page.keyboard.press("Enter")
+
+
+def outbox(page) -> list:
+    return json.loads(page.evaluate("sessionStorage.getItem('helpdesk.chat.outbox') || '[]'"))
+
+
+def sent_messages(page) -> list[dict]:
+    frames = [json.loads(payload) for _, direction, payload in page.ws_frames if direction == ">"]
+    return [frame for frame in frames if frame.get("type") == "message"]
+
+
+def test_a_too_long_message_leaves_the_outbox_shows_why_and_is_not_sent_again_on_reload(strict_daphne, new_page):
+    page = new_page()
+    page.goto(f"{strict_daphne.url}/chat/")
+    expect(page.locator("#chat [data-role=send]")).to_be_disabled()
+    page.wait_for_function("document.querySelector('#chat [data-role=end]') !== null")
+    send(page, "Hello, this message is much longer than forty characters.")
+    refused = page.locator("#chat .msg.customer.refused")
+    expect(refused).to_have_count(1)
+    expect(refused.locator(".refusal")).to_contain_text("too long")
+    expect(page.locator("#chat .msg.customer.pending")).to_have_count(0)
+    assert outbox(page) == []
+
+    page.reload()
+    send(page, "Short one")
+    expect(page.locator("#chat .msg.assistant:not(.intro):not(.streaming)")).to_have_count(1)
+    assert [frame["text"] for frame in sent_messages(page)][-1] == "Short one"
+    assert not [frame for frame in sent_messages(page)[1:] if "forty" in frame["text"]]  # not re-sent on reload
+    assert page.errors == []
+
+
+def test_a_rate_limited_message_stays_in_the_outbox_and_goes_once_the_window_allows(strict_daphne, new_page):
+    page = new_page()
+    page.goto(f"{strict_daphne.url}/chat/")
+    page.wait_for_function("document.querySelector('#chat [data-role=end]') !== null")
+    page.wait_for_timeout(300)  # connected
+    for text in ("one", "two", "three"):
+        send(page, text)
+    third = page.locator("#chat .msg.customer", has_text="three")
+    expect(page.locator("#chat .msg.error")).to_contain_text("too fast")
+    assert [item["text"] for item in outbox(page)] == ["three"]
+    # Sent again after retry_after seconds, then acknowledged and stored.
+    expect(third).to_have_class(re.compile(r"\bwaiting\b"))
+    expect(third).to_have_attribute("data-seq", re.compile(r"^\d+$"), timeout=10_000)
+    expect(third).not_to_have_class(re.compile(r"\b(pending|waiting|refused)\b"))
+    assert outbox(page) == []
+    assert [frame["text"] for frame in sent_messages(page)].count("three") == 2
+    from chat.models import Message
+
+    assert Message.objects.filter(role="customer", text="three").count() == 1
+    assert page.errors == []
