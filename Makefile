@@ -36,6 +36,7 @@ run: demo static
 	@echo "  Storefront:  http://127.0.0.1:$(PORT)/"
 	@echo "  Admin:       http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Logins:      admin / admin (admin)   sam / sam, lea / lea (support agents)"
+	@echo "               maya / maya (support manager: KPIs)"
 	@echo "               emma.martin@example.com / demo (customer; every demo customer's password is demo)"
 	@echo "  Assistant:   $$( [ -n "$$ANTHROPIC_API_KEY" ] && echo "Claude ($${ANTHROPIC_MODEL:-claude-sonnet-5-5})" || echo "offline (set ANTHROPIC_API_KEY for Claude)")"
 	@echo ""
