@@ -45,7 +45,8 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "customer__email", "customer__name", "tracking_number"]
     date_hierarchy = "placed_at"
     raw_id_fields = ["customer"]
-    readonly_fields = ["refunded_total"]
+    # The refund policy reads these: money and workflow fields change through services only, never by hand.
+    readonly_fields = ["total", "refunded_total", "currency", "status"]
     inlines = [OrderItemInline, RefundInline]
     list_select_related = ["customer"]
 
