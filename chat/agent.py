@@ -44,7 +44,7 @@ from .llm import FinalMessage, LLMError, LLMRequest, TextDelta, ToolUseStarted, 
 from .llm.offline_text import detect_language
 from .models import Conversation, ConversationEvent, Message, ToolCall
 from .prompts import system_blocks
-from .tools import TOOLS, ToolContext, ToolResult, run_tool, status_label
+from .tools import TOOLS, ToolBudget, ToolContext, ToolResult, run_tool, status_label
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +272,7 @@ class _Turn:
     open_seq: int | None = None
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
+    budget: ToolBudget = field(default_factory=ToolBudget)  # what answering this message may cost in tool calls
 
     async def still_ours(self) -> bool:
         return await in_thread(self.lease.still_ours)()
@@ -522,7 +523,7 @@ async def _run_tools(turn: _Turn, final: FinalMessage, sink: TurnSink) -> bool:
     """Run each tool call of `final` (each only while the conversation is still ours, each at most once per id),
     store their results in one tool message, show actions. True on a hand-off."""
     conversation = turn.conversation
-    context = ToolContext(conversation_id=conversation.pk, language=conversation.language)
+    context = ToolContext(conversation_id=conversation.pk, language=conversation.language, budget=turn.budget)
     results, actions, handed_off = [], [], False
     for call in final.tool_uses:
         if not await turn.still_ours():

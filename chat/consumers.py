@@ -277,7 +277,8 @@ class CustomerConsumer(JsonFrameConsumer):
         conversation = await self.refresh()
         if conversation is None or conversation.status == Conversation.Status.CLOSED:
             conversation = await in_thread(services.start_conversation)(
-                session_key=self.session_key, customer=self.customer, language=self.language, backend=backend_name()
+                session_key=self.session_key, customer=self.customer, language=self.language, backend=backend_name(),
+                client_address=(self.scope.get("client") or [""])[0] or "",
             )
             await self.join(conversation)
             reset_sent(self, 0)

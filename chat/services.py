@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from helpdesk.emails import canonical_email_or_blank
 from helpdesk.fingerprints import address_fingerprint, session_fingerprint
 from helpdesk.realtime import broadcast_on_commit, conversation_group
 from orders.models import Customer
@@ -107,12 +108,15 @@ def _belongs_to(conversation: Conversation, session_key: str, customer: Customer
 @transaction.atomic
 def start_conversation(*, session_key: str, customer: Customer | None, language: str, backend: str,
                        client_address: str = "") -> Conversation:
-    """A new conversation for this browser session (its key in clear: only a fingerprint is stored)."""
+    """A new conversation for this browser session (its key in clear: only a fingerprint is stored).
+
+    `client_address` is the socket's peer address (fingerprinted too): with the session it keys the look-up
+    lock-out across conversations. A logged-in customer's email is the verified one, in canonical form."""
     return Conversation.objects.create(
         session_key_hash=session_fingerprint(session_key),
         client_address_hash=address_fingerprint(client_address),
         customer=customer,
-        verified_email=customer.email.lower() if customer else "",
+        verified_email=canonical_email_or_blank(customer.email) if customer else "",
         language=language,
         backend=backend,
     )

@@ -7,6 +7,8 @@ message, so the model can recover; nothing raises to the customer.
 """
 
 import logging
+import math
+import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _, override
 
 from faq.models import FaqEntry
 from faq.search import search_faq as run_faq_search
+from helpdesk.emails import InvalidEmail, canonical_email_or_blank
 from helpdesk.exceptions import HelpdeskError
 from orders import services as orders
 from orders.exceptions import IdentityRequired, OrderNotFound, VerificationLocked
@@ -166,14 +169,57 @@ def refusal(error: HelpdeskError | str, code: str | None = None, **extra) -> Too
     return ToolResult({"error": code or "invalid_input", "message": error, **extra}, is_error=True)
 
 
+class ToolBudgetExceeded(HelpdeskError):
+    code = "tool_budget_exceeded"
+
+
+def _max_lookups_per_message() -> int:
+    return settings.ASSISTANT_MAX_LOOKUPS_PER_MESSAGE
+
+
+def _max_tool_calls_per_message() -> int:
+    return settings.ASSISTANT_MAX_TOOL_CALLS_PER_MESSAGE
+
+
+@dataclass
+class ToolBudget:
+    """What answering ONE customer message may cost in tool calls: at most `max_lookups` order look-ups and
+    `max_calls` calls in all, over every round of the turn. Create one per customer message and share it between
+    the ToolContexts of that turn; a call over the budget is refused (is_error) before it runs and costs nothing.
+    Without it, one message could make dozens of look-ups at once and guess order numbers for a known email."""
+
+    max_lookups: int = field(default_factory=_max_lookups_per_message)
+    max_calls: int = field(default_factory=_max_tool_calls_per_message)
+    calls: int = 0
+    lookups: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def consume(self, name: str) -> None:
+        """Count the call `name`, or raise ToolBudgetExceeded (nothing counted) when it is over the budget."""
+        with self._lock:  # tool calls of one turn may run on several threads
+            if self.calls >= self.max_calls:
+                raise ToolBudgetExceeded(
+                    f"At most {self.max_calls} tool calls can be made for one customer message. Answer with what "
+                    "you have, or ask the customer what to do next.")
+            if name == "lookup_order" and self.lookups >= self.max_lookups:
+                raise ToolBudgetExceeded(
+                    f"At most {self.max_lookups} order look-ups can be made for one customer message. Ask the "
+                    "customer which order they mean.", code="lookup_budget_exceeded")
+            self.calls += 1
+            if name == "lookup_order":
+                self.lookups += 1
+
+
 @dataclass
 class ToolContext:
     """Who is asking. Identity comes from the conversation row (the logged-in customer, the email verified in
-    this conversation), never from the model's arguments."""
+    this conversation), never from the model's arguments. `budget` is the customer message's ToolBudget: the turn
+    passes the same one to every context it makes (the default, a fresh one, budgets this context alone)."""
 
     conversation_id: object
     language: str = "en"
     extra: dict = field(default_factory=dict)
+    budget: ToolBudget = field(default_factory=ToolBudget)
 
     def conversation(self, *, lock: bool = False) -> Conversation:
         queryset = Conversation.objects.select_related("customer")
@@ -188,10 +234,15 @@ class InvalidToolInput(HelpdeskError):
 
 
 def check_tool_input(name: str, args) -> dict:
-    """Validate a tool call's arguments against its schema; raise InvalidToolInput with a helpful message."""
+    """Validate a tool call's arguments against its schema; raise InvalidToolInput with a helpful message.
+
+    A non-finite number anywhere in the input (JSON's 1e309 parses as infinity; NaN), nested or not, is refused."""
     schema = TOOLS_BY_NAME[name]["input_schema"]
     if not isinstance(args, dict):
         raise InvalidToolInput("The tool input must be a JSON object.")
+    if _holds_non_finite_number(args):
+        raise InvalidToolInput("The tool input contains a number that is not finite (infinity or NaN).",
+                               code="non_finite_number")
     properties = schema["properties"]
     unknown = sorted(set(args) - set(properties))
     if unknown:
@@ -207,7 +258,7 @@ def check_tool_input(name: str, args) -> dict:
         if spec["type"] == "string":
             if not isinstance(value, str):
                 raise InvalidToolInput(f"The field {key} must be a string.")
-            value = value.strip()
+            value = value.strip(" \t\r\n")  # only ASCII blanks: other invisible characters are for the checks to see
             if len(value) > MAX_STRING or "\x00" in value:
                 raise InvalidToolInput(f"The field {key} is too long or contains invalid characters.")
             if "enum" in spec and value not in spec["enum"]:
@@ -219,37 +270,79 @@ def check_tool_input(name: str, args) -> dict:
     return clean
 
 
+def _holds_non_finite_number(value) -> bool:
+    """True if `value` or anything nested in it is a non-finite float. Iterative: a deeply nested input cannot
+    exhaust the stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return False
+
+
 # --- handlers -----------------------------------------------------------------------------------------------------
 def lookup_order(ctx: ToolContext, args: dict) -> ToolResult:
+    """The order, to its owner only. Every failed check counts against the browser session, the client address, the
+    customer and the target email across conversations (orders.services.lookup_order), and against this
+    conversation: MAX_FAILED_VERIFICATIONS on any of them stop look-ups."""
     conversation = ctx.conversation()
     if conversation.failed_verifications >= settings.MAX_FAILED_VERIFICATIONS:
         return refusal(VerificationLocked(), offer_human=True)
-    email = (args.get("customer_email") or "").strip().lower()
-    verified = conversation.verified_email
+    try:
+        email = orders.check_email(args["customer_email"]) if args.get("customer_email") else ""
+    except InvalidEmail as error:
+        return refusal(error)
+    verified = _canonical(conversation.verified_email)
     if conversation.customer is None and not email and not verified:
         return refusal(IdentityRequired())
+    identity = orders.LookupIdentity(
+        session_key_hash=conversation.session_key_hash, client_address_hash=conversation.client_address_hash,
+        customer=conversation.customer,
+        # A guest's identity is the email they claim; a logged-in customer's is the login (others' failures
+        # against their email do not lock them out).
+        email="" if conversation.customer is not None else (email or verified),
+    )
     if verified and email and email != verified:
         # One conversation, one customer: it never reaches a second customer's data.
-        return _failed_verification(ctx, conversation, "another email than the verified one")
+        attempts_left = orders.record_lookup_failure(identity=identity)
+        return _failed_verification(ctx, conversation, attempts_left, "another email than the verified one")
     try:
-        order = orders.access_order(number=args["order_id"], customer=conversation.customer, email=email or verified)
+        order = orders.lookup_order(number=args["order_id"], identity=identity, customer=conversation.customer,
+                                    email=email or verified)
+    except VerificationLocked as error:
+        return refusal(error, offer_human=True)
     except OrderNotFound as error:
         if error.code == "invalid_order_number":
             return refusal(error)
-        return _failed_verification(ctx, conversation, "no order matches this number and identity")
+        return _failed_verification(ctx, conversation, error.attempts_left,
+                                    "no order matches this number and identity")
     _remember_verified(ctx.conversation_id, order)
     return ToolResult({"order": orders.order_summary(order), "refund_window_days": settings.REFUND_WINDOW_DAYS,
                        "refundable_amount": f"{order.refundable_amount:.2f}"})
 
 
-def _failed_verification(ctx: ToolContext, conversation: Conversation, why: str) -> ToolResult:
+def _failed_verification(ctx: ToolContext, conversation: Conversation, attempts_left: int | None,
+                         why: str) -> ToolResult:
+    """Count the failure on the conversation too, and answer with the attempts left on the most-failed key."""
     with transaction.atomic():
         Conversation.objects.filter(pk=ctx.conversation_id).update(failed_verifications=F("failed_verifications") + 1)
         chat.log_event(ctx.conversation_id, ConversationEvent.Kind.VERIFICATION_FAILED, "assistant", why)
-    failures = conversation.failed_verifications + 1
-    if failures >= settings.MAX_FAILED_VERIFICATIONS:
+    left_in_conversation = settings.MAX_FAILED_VERIFICATIONS - (conversation.failed_verifications + 1)
+    left = left_in_conversation if attempts_left is None else min(attempts_left, left_in_conversation)
+    if left <= 0:
         return refusal(VerificationLocked(), offer_human=True)
-    return refusal(OrderNotFound(), attempts_left=settings.MAX_FAILED_VERIFICATIONS - failures)
+    return refusal(OrderNotFound(), attempts_left=left)
+
+
+def _canonical(email: str) -> str:
+    """A stored email in canonical form (rows from before the canonical form kept as they are)."""
+    return canonical_email_or_blank(email) or (email or "").strip().lower()
 
 
 @transaction.atomic
@@ -257,7 +350,7 @@ def _remember_verified(conversation_id, order) -> None:
     conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
     changed = []
     if not conversation.verified_email:
-        conversation.verified_email = order.customer.email.lower()
+        conversation.verified_email = _canonical(order.customer.email)
         changed.append("verified_email")
         chat.log_event(conversation_id, ConversationEvent.Kind.VERIFIED, "assistant", f"verified with {order.number}")
     if order.number not in conversation.verified_order_numbers:
@@ -277,7 +370,7 @@ def _closed_about_same_order(conversation: Conversation, order) -> Conversation 
     return (
         Conversation.objects.filter(status=Conversation.Status.CLOSED,
                                     closed_at__gte=conversation.started_at - REOPEN_WINDOW,
-                                    verified_email=order.customer.email.lower())
+                                    verified_email=_canonical(order.customer.email))
         .exclude(pk=conversation.pk)
         .filter(verified_order_numbers__icontains=f'"{order.number}"')
         .order_by("-closed_at")
@@ -362,18 +455,25 @@ def search_faq(ctx: ToolContext, args: dict) -> ToolResult:
 
 
 def create_ticket(ctx: ToolContext, args: dict) -> ToolResult:
+    """File a follow-up for the customer of this conversation.
+
+    With an identity (login or verified email) the ticket is only for that email, marked verified. A guest's email
+    is taken as given and marked unverified, whoever it belongs to; the answer is the same for a customer's email
+    and an unknown one, so the tool does not reveal who is a customer."""
     conversation = ctx.conversation()
-    email = args["customer_email"].strip().lower()
-    own_email = conversation.verified_email or (conversation.customer.email.lower() if conversation.customer else "")
+    try:
+        email = orders.check_email(args["customer_email"])
+    except InvalidEmail as error:
+        return refusal(error)
+    own_email = _canonical(conversation.verified_email) or (
+        _canonical(conversation.customer.email) if conversation.customer else "")
     if own_email and email != own_email:
         return refusal("A ticket can only be filed for the customer of this conversation, with their own email.",
                        code="ticket_not_allowed")
-    if not own_email and orders.find_customer_by_email(email) is not None:
-        return refusal("To file a ticket for this customer account, verify the identity first with an order number "
-                       "and its email (lookup_order).", code="identity_required")
     ticket = tickets.create_follow_up(
         subject=args["subject"], category=args["category"], priority=args["priority"],
         description=args["description"], customer_email=email, conversation_id=conversation.pk,
+        email_verified=bool(own_email),
     )
     return ToolResult({"ticket": ticket.number, "status": "open", "follow_up": "by email"},
                       action={"kind": "ticket", "ticket": ticket.number, "email": email})
@@ -421,6 +521,10 @@ HANDLERS = {
 def run_tool(name: str, args, ctx: ToolContext) -> ToolResult:
     """Validate and run one tool call. Never raises: every failure comes back as an is_error result."""
     handler = HANDLERS.get(name)
+    try:
+        ctx.budget.consume(name)  # every call counts, even one to a tool that does not exist
+    except ToolBudgetExceeded as error:
+        return refusal(error)
     if handler is None:
         return refusal(f"There is no tool named {name!r}.", code="unknown_tool")
     try:

@@ -161,6 +161,12 @@ MEMORY_KEEP_RECENT_TURNS = env.int("MEMORY_KEEP_RECENT_TURNS", default=6)
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
 REFUND_APPROVAL_THRESHOLD = Decimal(env.str("REFUND_APPROVAL_THRESHOLD", default="200"))
 MAX_FAILED_VERIFICATIONS = env.int("MAX_FAILED_VERIFICATIONS", default=5)
+# Failed order look-ups are counted over this window per browser session, customer, client address and target email,
+# across conversations: MAX_FAILED_VERIFICATIONS of them on any of those keys lock look-ups for that key.
+LOOKUP_LOCKOUT_WINDOW_SECONDS = env.int("LOOKUP_LOCKOUT_WINDOW_SECONDS", default=3600)
+# Tool calls the assistant may make while answering one customer message (chat.tools.ToolBudget).
+ASSISTANT_MAX_LOOKUPS_PER_MESSAGE = env.int("ASSISTANT_MAX_LOOKUPS_PER_MESSAGE", default=2)
+ASSISTANT_MAX_TOOL_CALLS_PER_MESSAGE = env.int("ASSISTANT_MAX_TOOL_CALLS_PER_MESSAGE", default=8)
 
 # Escalation thresholds (the source document's numbers).
 ESCALATION_NEGATIVE_THRESHOLD = env.float("ESCALATION_NEGATIVE_THRESHOLD", default=-0.5)

@@ -14,7 +14,7 @@ class VerificationLocked(HelpdeskError):
     code = "verification_locked"
 
     def default_message(self):
-        return "Too many failed order look-ups in this conversation. A member of our team can help you instead."
+        return "Too many failed order look-ups. A member of our team can help you instead."
 
 
 class IdentityRequired(HelpdeskError):

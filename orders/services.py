@@ -1,21 +1,29 @@
-"""The orders app's verbs: identity-checked order access and the refund ledger.
+"""The orders app's verbs: identity-checked order access, the look-up lock-out and the refund ledger.
 
 Money moves at most once, on both databases: the refund is claimed with a conditional UPDATE on the order's
 `refunded_total` (the database refuses to go past the total, and the CHECK constraint backs it up), the refund row
 carries a unique idempotency key, and on PostgreSQL the order row is also locked for the whole decision.
 """
 
+import operator
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
+from functools import reduce
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from .exceptions import OrderNotFound, RefundNotAllowed
-from .models import Customer, Order, Refund
+from helpdesk.emails import InvalidEmail, canonical_email_or_blank, check_email
+
+from .exceptions import OrderNotFound, RefundNotAllowed, VerificationLocked
+from .models import Customer, LookupFailure, Order, Refund
 from .policy import REFUND_TIMING, check_refund_allowed
+
+__all__ = ["InvalidEmail", "check_email"]  # re-exported: the one email check, for callers of this app
 
 _ORDER_NUMBER = re.compile(r"^\s*#?\s*(?:ORD)?[\s-]*(\d{5})\s*$", re.IGNORECASE)
 
@@ -28,30 +36,123 @@ def check_order_number(raw) -> str:
     return f"ORD-{match.group(1)}"
 
 
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def find_customer_by_email(email: str) -> Customer | None:
-    return Customer.objects.filter(email__iexact=normalize_email(email)).first()
+    """The customer whose address is `email` (any spelling check_email accepts); None for an invalid one."""
+    canonical = canonical_email_or_blank(email)
+    if not canonical:
+        return None
+    return Customer.objects.filter(email__iexact=canonical).first()
 
 
 def access_order(*, number: str, customer: Customer | None = None, email: str = "") -> Order:
-    """The order `number` if it belongs to `customer` or to `email` (case-insensitive); else OrderNotFound.
+    """The order `number` if it belongs to `customer` or to `email` (compared in canonical form); else OrderNotFound.
 
     A missing order and somebody else's order raise the same error with the same message, so order numbers
-    cannot be enumerated. With neither customer nor email, nothing is returned.
+    cannot be enumerated. With neither customer nor email, nothing is returned. An `email` that is not a valid
+    address matches nothing.
     """
     number = check_order_number(number)
     order = Order.objects.select_related("customer").prefetch_related("items__product").filter(number=number).first()
     if order is None:
         raise OrderNotFound()
-    owner_email = normalize_email(order.customer.email)
     if customer is not None and order.customer_id == customer.pk:
         return order
-    if email and normalize_email(email) == owner_email:
+    claimed = canonical_email_or_blank(email) if email else ""
+    if claimed and claimed == canonical_email_or_blank(order.customer.email):
         return order
     raise OrderNotFound()
+
+
+# --- the look-up lock-out -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LookupIdentity:
+    """Who is looking orders up, as the keys of the lock-out: fingerprints of the browser session and of the client
+    address (helpdesk.fingerprints), the logged-in customer, and the canonical email claimed (for a guest). Blank
+    keys are not counted: they would match every other blank one."""
+
+    session_key_hash: str = ""
+    client_address_hash: str = ""
+    customer: Customer | None = None
+    email: str = ""
+
+    def keys(self) -> Q | None:
+        keys = [Q(session_key_hash=self.session_key_hash) if self.session_key_hash else None,
+                Q(client_address_hash=self.client_address_hash) if self.client_address_hash else None,
+                Q(customer=self.customer) if self.customer is not None else None,
+                Q(email=self.email) if self.email else None]
+        present = [key for key in keys if key is not None]
+        return reduce(operator.or_, present) if present else None
+
+
+def lookup_failures(identity: LookupIdentity) -> int:
+    """The failed look-ups in the window (LOOKUP_LOCKOUT_WINDOW_SECONDS) of the most-failed key of `identity`.
+    One query: the rows of any key in the window, counted per key."""
+    keys = identity.keys()
+    if keys is None:
+        return 0
+    per_key = {}
+    if identity.session_key_hash:
+        per_key["session"] = Count("pk", filter=Q(session_key_hash=identity.session_key_hash))
+    if identity.client_address_hash:
+        per_key["address"] = Count("pk", filter=Q(client_address_hash=identity.client_address_hash))
+    if identity.customer is not None:
+        per_key["customer"] = Count("pk", filter=Q(customer=identity.customer))
+    if identity.email:
+        per_key["email"] = Count("pk", filter=Q(email=identity.email))
+    since = timezone.now() - timedelta(seconds=settings.LOOKUP_LOCKOUT_WINDOW_SECONDS)
+    counts = LookupFailure.objects.filter(keys, created_at__gte=since).aggregate(**per_key)
+    return max((count or 0 for count in counts.values()), default=0)
+
+
+def check_lookup_allowed(*, identity: LookupIdentity) -> None:
+    """Raise VerificationLocked when any key of `identity` has MAX_FAILED_VERIFICATIONS failures in the window,
+    whatever conversation they came from."""
+    if lookup_failures(identity) >= settings.MAX_FAILED_VERIFICATIONS:
+        raise VerificationLocked()
+
+
+def record_lookup_failure(*, identity: LookupIdentity) -> int:
+    """Count a failed look-up against every key of `identity`; returns the attempts left (0 = now locked)."""
+    if identity.keys() is not None:
+        _insert_failure(identity)
+    return max(settings.MAX_FAILED_VERIFICATIONS - lookup_failures(identity), 0)
+
+
+def lookup_order(*, number: str, identity: LookupIdentity, customer: Customer | None, email: str) -> Order:
+    """access_order under the lock-out: the order; or VerificationLocked when a key of `identity` is already locked;
+    or OrderNotFound with `attempts_left` (0: this failure locked it; None: `identity` has no key to count).
+
+    The attempt is recorded as a failure BEFORE the order is read and withdrawn if it succeeds, so look-ups made at
+    the same time (several tool calls, tabs, processes) all count: none can check the lock, then fail, unseen by
+    the others. A malformed order number is not an attempt (OrderNotFound with code invalid_order_number).
+    """
+    number = check_order_number(number)
+    check_lookup_allowed(identity=identity)
+    claim = _insert_failure(identity) if identity.keys() is not None else None
+    if claim is not None and lookup_failures(identity) > settings.MAX_FAILED_VERIFICATIONS:
+        claim.delete()  # a concurrent attempt took the last one: this one is refused, not counted
+        raise VerificationLocked()
+    try:
+        order = access_order(number=number, customer=customer, email=email)
+    except OrderNotFound:
+        error = OrderNotFound()
+        error.attempts_left = (
+            max(settings.MAX_FAILED_VERIFICATIONS - lookup_failures(identity), 0) if claim is not None else None)
+        raise error from None
+    except BaseException:
+        if claim is not None:
+            claim.delete()
+        raise
+    if claim is not None:
+        claim.delete()
+    return order
+
+
+def _insert_failure(identity: LookupIdentity) -> LookupFailure:
+    return LookupFailure.objects.create(
+        session_key_hash=identity.session_key_hash, client_address_hash=identity.client_address_hash,
+        customer=identity.customer, email=identity.email,
+    )
 
 
 def order_summary(order: Order) -> dict:
@@ -106,8 +207,11 @@ def request_refund(
 ) -> RefundOutcome:
     """Refund `order` under the policy, exactly once per idempotency key.
 
-    Below the approval threshold the money moves now (status completed). Above it a refund awaiting a person's
-    approval is recorded and no money moves; the caller opens the approval ticket.
+    When the order's refunds so far (completed and awaiting approval) plus this one stay within the approval
+    threshold, the money moves now (status completed). Past it, a refund awaiting a person's approval is recorded
+    and no money moves; the caller opens the approval ticket. The decision is made under the order's row lock
+    (select_for_update on PostgreSQL; SQLite's IMMEDIATE transactions serialize writers), so concurrent requests
+    cannot each stay under the threshold.
     """
     existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
@@ -143,13 +247,18 @@ def request_refund(
 
 
 def approve_refund(*, refund: Refund, user) -> Refund:
-    """A person approves a refund that was above the threshold: the money moves now, once."""
+    """A person approves a refund that was above the threshold: the money moves now, once.
+
+    The approver must not be the person who requested it (an agent cannot approve their own refund)."""
     with transaction.atomic():
         refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
         if refund.status != Refund.Status.PENDING_APPROVAL:
             raise RefundNotAllowed("This refund has already been decided.", code="already_decided")
+        if refund.requested_by_user_id is not None and user is not None and refund.requested_by_user_id == user.pk:
+            raise RefundNotAllowed("A refund is approved by another person than the one who asked for it.",
+                                   code="own_refund")
         order = Order.objects.select_for_update().get(pk=refund.order_id)
-        check_refund_allowed(order=order, reason=refund.reason, amount=refund.amount)
+        check_refund_allowed(order=order, reason=refund.reason, amount=refund.amount, approving=refund)
         claimed = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING_APPROVAL).update(
             status=Refund.Status.COMPLETED, decided_by=user
         )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from helpdesk.emails import check_email
 from helpdesk.realtime import agents_queue_group, broadcast_on_commit
 
 from .exceptions import AlreadyTaken
@@ -24,8 +25,15 @@ def _notify_queue(ticket: Ticket, change: str) -> None:
 
 @transaction.atomic
 def create_follow_up(
-    *, subject: str, category: str, priority: str, description: str, customer_email: str, conversation_id=None
+    *, subject: str, category: str, priority: str, description: str, customer_email: str, conversation_id=None,
+    email_verified: bool = False,
 ) -> Ticket:
+    """File a follow-up ticket for `customer_email`, stored in canonical form (InvalidEmail if it is not one address).
+
+    `email_verified` is True only when the caller checked the email (the logged-in customer's, or one verified
+    against an order); an email a guest merely typed is recorded as unverified, whoever it belongs to.
+    """
+    customer_email = check_email(customer_email)
     ticket = Ticket.objects.create(
         kind=Ticket.Kind.FOLLOW_UP,
         subject=subject[:200],
@@ -33,6 +41,7 @@ def create_follow_up(
         priority=priority,
         description=description,
         customer_email=customer_email,
+        email_verified=email_verified,
         conversation_id=conversation_id,
     )
     _notify_queue(ticket, "created")

@@ -154,3 +154,117 @@ def test_concurrent_partial_refunds_never_exceed_the_total():
     assert len(outcomes) == 2 and len(errors) == 4
     order.refresh_from_db()
     assert order.refunded_total == Decimal("80.00")
+
+
+# --- the approval threshold applies to what the order is refunded in total ----------------------------------------
+def _split(order, parts, *, prefix="split", conversation_id=None):
+    return [request_refund(order=order, reason="defective", amount=Decimal(part), requested_by="assistant",
+                           idempotency_key=f"{prefix}-{i}", conversation_id=conversation_id)
+            for i, part in enumerate(parts)]
+
+
+@override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
+@pytest.mark.parametrize("parts, waits_for_a_person", [
+    (["199.99", "199.98", "49.03"], [False, True, True]),
+    (["150.00", "150.00"], [False, True]),
+    (["40.00", "40.00", "40.00", "40.00", "40.01"], [False, False, False, False, True]),
+    (["200.00", "0.01"], [False, True]),
+])
+def test_a_refund_split_in_parts_needs_approval_once_the_parts_pass_the_threshold(parts, waits_for_a_person):
+    order = OrderFactory(total=Decimal("449.00"))
+    outcomes = _split(order, parts)
+    assert [o.needs_approval for o in outcomes] == waits_for_a_person
+    order.refresh_from_db()
+    assert order.refunded_total == sum(Decimal(p) for p, waits in zip(parts, waits_for_a_person) if not waits)
+    assert order.refunded_total <= Decimal("200")
+
+
+@override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
+def test_a_refund_split_over_two_conversations_still_needs_approval():
+    from tests.factories import ConversationFactory
+
+    order = OrderFactory(total=Decimal("449.00"))
+    first, second = ConversationFactory(), ConversationFactory()
+    _split(order, ["199.99"], prefix="first", conversation_id=first.pk)
+    [later] = _split(order, ["199.98"], prefix="second", conversation_id=second.pk)
+    assert later.needs_approval
+    order.refresh_from_db()
+    assert order.refunded_total == Decimal("199.99")
+
+
+@override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
+def test_a_refund_awaiting_approval_counts_towards_the_threshold_of_the_next_one():
+    order = OrderFactory(total=Decimal("449.00"))
+    pending, small = _split(order, ["300.00", "10.00"])
+    assert pending.needs_approval and small.needs_approval
+    order.refresh_from_db()
+    assert order.refunded_total == 0
+
+
+@override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
+def test_a_declined_refund_no_longer_counts_towards_the_threshold():
+    from orders.services import decline_refund
+
+    order = OrderFactory(total=Decimal("449.00"))
+    [pending] = _split(order, ["300.00"], prefix="big")
+    [while_pending] = _split(order, ["50.00"], prefix="while-pending")
+    assert while_pending.needs_approval
+    decline_refund(refund=pending.refund, user=UserFactory())
+    decline_refund(refund=while_pending.refund, user=UserFactory())
+    [after] = _split(order, ["50.00"], prefix="after")
+    assert after.completed
+
+
+@override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
+def test_a_pending_refund_that_passes_the_threshold_can_still_be_approved():
+    order = OrderFactory(total=Decimal("449.00"))
+    _first, pending = _split(order, ["199.99", "199.98"])
+    approve_refund(refund=pending.refund, user=UserFactory())
+    order.refresh_from_db()
+    assert order.refunded_total == Decimal("399.97")
+
+
+def test_an_agent_cannot_approve_a_refund_they_asked_for():
+    agent = UserFactory()
+    order = OrderFactory(total=Decimal("1299.00"))
+    pending = request_refund(order=order, reason="defective", amount=None, requested_by="agent",
+                             idempotency_key="agent-1", user=agent).refund
+    with pytest.raises(RefundNotAllowed) as error:
+        approve_refund(refund=pending, user=agent)
+    assert error.value.code == "own_refund"
+    order.refresh_from_db()
+    assert order.refunded_total == 0 and Refund.objects.get().status == Refund.Status.PENDING_APPROVAL
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
+def test_concurrent_parts_of_a_split_refund_never_move_more_than_the_threshold_without_a_person():
+    order = OrderFactory(total=Decimal("449.00"))
+    _concurrent_refunds(order, [f"part{i}" for i in range(8)])  # 8 × 40.00, all at once
+    order.refresh_from_db()
+    assert order.refunded_total <= Decimal("200")
+    assert Refund.objects.filter(status=Refund.Status.COMPLETED).count() == 5
+    assert Refund.objects.filter(status=Refund.Status.PENDING_APPROVAL).count() == 3
+
+
+# --- amounts ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw", [
+    "1e309", "NaN", "nan", "Infinity", "-Infinity", "inf", "-0", "0x10", "1e3", "1E+2", "4e1", "1e999999999",
+    "1e-999999999", "+40", "40,00", "4_0", "٤٠", "４０", " ", "", "40.", ".5", "1" * 400, float("inf"), float("nan"),
+    -0.0, 10**400, 1e300, 5e-324, [40], {"value": 40}, True, False,
+])
+def test_an_amount_that_is_not_a_plain_positive_number_is_refused(raw):
+    from orders.policy import parse_amount
+
+    with pytest.raises(RefundNotAllowed) as error:
+        parse_amount(raw)
+    assert error.value.code == "invalid_amount"
+
+
+def test_the_admin_cannot_edit_what_the_refund_policy_reads():
+    from django.contrib.admin.sites import site
+
+    from orders.admin import OrderAdmin
+
+    readonly = set(OrderAdmin(Order, site).get_readonly_fields(request=None))
+    assert {"total", "refunded_total", "currency", "status"} <= readonly
