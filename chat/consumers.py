@@ -288,7 +288,10 @@ class CustomerConsumer(JsonFrameConsumer):
         recorded = await in_thread(services.record_customer_message)(
             conversation_id=conversation.pk, text=text, client_id=client_id
         )
-        await self.send_json({"type": "ack", "client_id": client_id, "seq": recorded.message.seq})
+        ack = {"type": "ack", "client_id": client_id, "seq": recorded.message.seq}
+        if recorded.message.text != text:  # masked before storage: the sender's bubble must show what was stored
+            ack["text"] = recorded.message.text
+        await self.send_json(ack)
         if not recorded.created:
             return
         if recorded.card_masked:

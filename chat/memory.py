@@ -12,7 +12,10 @@ the last MEMORY_KEEP_RECENT_TURNS turns verbatim. The fold point is always the s
 earlier tool calls all have their results before it, so a tool_use never leaves its tool_result behind.
 """
 
+import html
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,9 +31,36 @@ def estimate_tokens(payload) -> int:
     return (len(text) + 3) // 4
 
 
+# Anything a reader could take for "<": the character, its full-width and small forms, angle brackets, entities
+# (decimal, hex, named, with or without ";") and escapes.
+_TAG_OPENER = re.compile(r"<|＜|﹤|〈|〈|⟨|‹|&(?:lt|LT);?|&#0*60;?|&#[xX]0*3[cC];?|\\u003[cC]|\\x3[cC]")
+_DELIMITER_NAME = "customermessage"
+
+
+def _names_the_delimiter(window: str) -> bool:
+    """Whether the text after an opener folds to customer_message: entities decoded, NFKC, invisible characters and
+    marks dropped, case folded, then only letters kept ("< /CUSTOMER_message\n>", "</customer&#95;message>")."""
+    folded = unicodedata.normalize("NFKC", html.unescape(window))
+    letters = "".join(c for c in folded if unicodedata.category(c) not in ("Cf", "Mn", "Me"))
+    letters = re.sub(r"[^a-z]", "", letters.casefold())
+    return letters.startswith(_DELIMITER_NAME)
+
+
+def neutralize_delimiters(text: str) -> str:
+    """Escape the opener of every tag-like run naming customer_message, opening or closing, in any spelling."""
+    pieces, cursor = [], 0
+    for opener in _TAG_OPENER.finditer(text):
+        if opener.start() < cursor or not _names_the_delimiter(text[opener.end():opener.end() + 80][:80]):
+            continue
+        escaped = "&amp;" + opener.group(0)[1:] if opener.group(0).startswith("&") else "&lt;"
+        pieces += [text[cursor:opener.start()], escaped]
+        cursor = opener.end()
+    return "".join(pieces) + text[cursor:]
+
+
 def wrap_customer_text(text: str) -> str:
-    safe = text.replace("</customer_message>", "</customer_message_>")
-    return f"<customer_message>\n{safe}\n</customer_message>"
+    """Customer text inside <customer_message> tags that nothing in the text can close or reopen."""
+    return f"<customer_message>\n{neutralize_delimiters(text)}\n</customer_message>"
 
 
 def _blocks_for(message: Message) -> tuple[str, list[dict]]:

@@ -269,7 +269,13 @@
     },
     ack(frame) {
       const li = log.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
-      if (li) { li.dataset.seq = String(frame.seq); li.classList.remove("pending", "waiting"); }
+      if (li) {
+        li.dataset.seq = String(frame.seq);
+        li.classList.remove("pending", "waiting");
+        // The server masked something (a card number, a password): show what it stored, as text only.
+        const shown = li.querySelector(".bubble");
+        if (shown && typeof frame.text === "string") shown.textContent = frame.text;
+      }
       saveOutbox(loadOutbox().filter((item) => item.client_id !== frame.client_id));
       state.rendered.add("m" + frame.seq);
       // Not state.lastSeq: the ack comes straight back, while what was stored before it may not have arrived.
