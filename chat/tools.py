@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _, override
 
-from faq.models import FaqEntry
 from faq.search import search_faq as run_faq_search
 from helpdesk.emails import InvalidEmail, canonical_email_or_blank
 from helpdesk.exceptions import HelpdeskError

@@ -3,8 +3,8 @@
 import pytest
 
 from chat.llm.claude import ClaudeBackend
-from chat.sentiment import CLASSIFIER_SYSTEM
-from tests.fakes.messages_api import FakeMessagesAPI, Reply, text
+from tests.fakes.messages_api import FakeMessagesAPI
+from tests.fakes.small_model import answer_small_model_calls
 
 
 @pytest.fixture
@@ -13,11 +13,10 @@ async def fake():
     summaries) get their own answers, whatever the main script says."""
     api = FakeMessagesAPI(min_cacheable_tokens=0)
     await api.start()
-    api.route(lambda request: request.system_text.startswith(CLASSIFIER_SYSTEM[:30]),
-              lambda request: Reply([text('{"score": -0.2, "abusive": false, "wants_human": false, '
-                                          '"threat": false, "reason": "mild frustration"}')]))
-    api.route(lambda request: "You summarize customer support conversations" in request.system_text,
-              lambda request: Reply([text("Emma's headphones (order ORD-78432) were refunded 89.99 USD.")]))
+    answer_small_model_calls(
+        api, sentiment='{"score": -0.2, "abusive": false, "wants_human": false, "threat": false, '
+                       '"reason": "mild frustration"}',
+        summary="Emma's headphones (order ORD-78432) were refunded 89.99 USD.")
     yield api
     await api.stop()
 

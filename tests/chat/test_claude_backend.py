@@ -12,7 +12,6 @@ from asgiref.sync import sync_to_async
 
 from chat import agent, services
 from chat.events import RecordingSink
-from chat.llm.claude import ClaudeBackend
 from chat.models import Conversation, Message
 from orders.models import Order, Refund
 from tests.chat.conftest import claude

@@ -9,8 +9,7 @@ from django.test import override_settings
 
 from chat import services
 from chat.models import Conversation, Message
-from helpdesk.realtime import abroadcast, conversation_group
-from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
+from tests.chat.wsclient import connect, land_reserved_answer, receive_until, send_message, settle_turns
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -288,9 +287,7 @@ async def test_an_answer_stored_at_a_seq_reserved_before_a_later_message_still_r
     await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
     ack, _ = await receive_until(ws, "customer.message")
     assert ack["seq"] == reserved + 1
-    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
-                                                 text="Yes, here is your answer.", seq=reserved)
-    await abroadcast(conversation_group(conversation.pk), {"type": "chat.stored", "seq": reserved})
+    await land_reserved_answer(conversation, reserved)
     late, _ = await receive_until(ws, "assistant.message")
     assert late["seq"] == reserved and "here is your answer" in late["html"]
     await ws.disconnect()
@@ -300,8 +297,7 @@ async def test_a_reconnect_replays_an_answer_stored_below_the_last_seq_the_clien
     ws, conversation, reserved = await an_answer_starts_streaming_after_a_first_exchange()
     ack = await send_message(ws, "Are you there?", "m-2")
     await ws.disconnect()  # the connection drops while the answer streams
-    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
-                                                 text="Yes, here is your answer.", seq=reserved)
+    await land_reserved_answer(conversation, reserved, announce=False)
     again = await connect(session_key=ws.session_key)
     await again.receive_json_from()
     await again.send_json_to({"type": "resume", "last_seq": ack["seq"]})

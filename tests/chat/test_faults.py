@@ -12,7 +12,7 @@ from chat import agent, services
 from chat.events import RecordingSink
 from chat.llm.offline import OfflineBackend
 from chat.models import Conversation, Message
-from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
+from tests.chat.wsclient import connect, receive_until, settle_turns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

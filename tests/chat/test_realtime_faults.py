@@ -14,7 +14,7 @@ from django.test import override_settings
 from chat import services
 from chat.models import Conversation
 from helpdesk.realtime import LayerHealth, abroadcast, conversation_group, layer_health
-from tests.chat.wsclient import connect, receive_until, settle_turns
+from tests.chat.wsclient import connect, land_reserved_answer, receive_until, settle_turns
 from tests.conftest import require_service
 from tests.factories import UserFactory
 
@@ -270,9 +270,7 @@ async def test_a_client_that_reconnects_while_an_answer_streams_gets_it_when_it_
     await receive_until(again, "state")
     await again.send_json_to({"type": "resume", "last_seq": later["seq"]})
     await receive_until(again, "state")
-    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
-                                                 text="Yes, here is your answer.", seq=reserved)
-    await abroadcast(conversation_group(conversation.pk), {"type": "chat.stored", "seq": reserved})
+    await land_reserved_answer(conversation, reserved)
     answer, _ = await receive_until(again, "assistant.message")
     assert answer["seq"] == reserved and "here is your answer" in answer["html"]
     await again.disconnect()
@@ -283,8 +281,7 @@ async def test_an_answer_stored_between_two_later_messages_is_replayed_after_a_r
     await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
     await receive_until(ws, "customer.message", client_id="m-2")
     # Redis is down: the answer is stored, but its wake-up never reaches the socket.
-    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
-                                                 text="Yes, here is your answer.", seq=reserved)
+    await land_reserved_answer(conversation, reserved, announce=False)
     await ws.send_json_to({"type": "message", "text": "Hello??", "client_id": "m-3"})
     last, _ = await receive_until(ws, "customer.message", client_id="m-3")
     await ws.disconnect()

@@ -66,3 +66,15 @@ async def settle_turns(timeout: float = 10.0) -> None:
     tasks = [task for task in list(agent._running.values()) if not task.done()]
     if tasks:
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout)
+
+
+async def land_reserved_answer(conversation, seq: int, *, announce: bool = True) -> None:
+    """Store the assistant's answer at the seq a turn reserved for it (as the turn does when its stream ends) and,
+    unless `announce` is False, wake the conversation's sockets."""
+    from chat import services
+    from helpdesk.realtime import abroadcast, conversation_group
+
+    await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",
+                                                 text="Yes, here is your answer.", seq=seq)
+    if announce:
+        await abroadcast(conversation_group(conversation.pk), {"type": "chat.stored", "seq": seq})

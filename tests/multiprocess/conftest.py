@@ -10,9 +10,9 @@ import pytest
 import websockets
 from django.db import connection
 
-from chat.sentiment import CLASSIFIER_SYSTEM
 from tests.conftest import require_service
-from tests.fakes.messages_api import FakeMessagesAPI, Reply, text
+from tests.fakes.messages_api import FakeMessagesAPI
+from tests.fakes.small_model import answer_small_model_calls
 from tests.live import start_daphne, stop_daphne
 
 
@@ -46,11 +46,7 @@ def fake_model():
     """The fake Messages API in a thread of the test process, which the daphne processes reach over loopback.
     The small model's calls (sentiment, summaries) get fixed answers; tests enqueue the main model's replies."""
     with FakeMessagesAPI.running_in_thread(min_cacheable_tokens=0) as api:
-        api.route(lambda request: request.system_text.startswith(CLASSIFIER_SYSTEM[:30]),
-                  lambda request: Reply([text('{"score": 0.0, "abusive": false, "wants_human": false, '
-                                              '"threat": false, "reason": "neutral"}')]))
-        api.route(lambda request: "You summarize customer support conversations" in request.system_text,
-                  lambda request: Reply([text("A summary.")]))
+        answer_small_model_calls(api)
         yield api
 
 
