@@ -404,9 +404,6 @@ async def _tool_loop(turn: _Turn, *, sink: TurnSink, backend) -> TurnOutcome:
             await _mark_answered(conversation.pk, turn.answered_seq)
             return TurnOutcome(turn.usage, turn.calls, handed_off=True)
         handed_off = await _run_tools(turn, final, sink)
-        if handed_off:
-            # This turn put the conversation in the queue: one more call tells the customer, until a person joins.
-            turn.lease.answering = {Conversation.Status.BOT, Conversation.Status.WAITING}
     await _apologize(turn, sink, "too_many_rounds")
     return TurnOutcome(turn.usage, turn.calls, failed="too_many_rounds")
 
@@ -533,7 +530,11 @@ async def _run_tools(turn: _Turn, final: FinalMessage, sink: TurnSink) -> bool:
         results.append(result.block(call["id"]))
         if result.action and ran:
             actions.append(result.action)
-        handed_off = handed_off or result.handoff
+        if result.handoff:
+            # This turn put the conversation in the queue itself: the rest of this batch still runs, and one more
+            # model call tells the customer, until a person joins.
+            handed_off = True
+            turn.lease.answering = {Conversation.Status.BOT, Conversation.Status.WAITING}
     message = await in_thread(chat.record_message)(
         conversation_id=conversation.pk, role=Message.Role.TOOL, content=results,
         action={"items": actions} if actions else None,
