@@ -16,7 +16,9 @@ def console_context(conversation: Conversation) -> dict:
         .order_by("-placed_at")[:10]
         if (conversation.customer or email) else []
     )
-    tickets = Ticket.objects.filter(customer_email__iexact=email).exclude(conversation=conversation)[:10] if email else []
+    # Only tickets whose email was checked: a guest may file one under anybody's address.
+    tickets = (Ticket.objects.filter(customer_email__iexact=email, email_verified=True)
+               .exclude(conversation=conversation)[:10] if email else [])
     handoff = (
         conversation.tickets.filter(kind=Ticket.Kind.HANDOFF).order_by("-created_at").first()
     )

@@ -89,6 +89,7 @@ def open_handoff(
         summary=summary,
         description=summary,
         customer_email=customer_email,
+        email_verified=bool(customer_email),  # a hand-off carries only the conversation's verified email
         conversation_id=conversation_id,
         refund=refund,
     )
