@@ -234,22 +234,6 @@ class TurnLease:
                 continue
 
 
-class _Unleased:
-    """For callers without a lease (the terminal chat's tests): only the conversation's status is checked."""
-
-    lost = False
-    handed_over = False
-
-    def __init__(self, conversation_id):
-        self.conversation_id = conversation_id
-        self.answering = {Conversation.Status.BOT}
-
-    def still_ours(self) -> bool:
-        status = Conversation.objects.filter(pk=self.conversation_id).values_list("status", flat=True).first()
-        self.handed_over = status not in self.answering
-        return not self.handed_over
-
-
 # --- one turn -----------------------------------------------------------------------------------------------------
 @dataclass
 class TurnOutcome:
@@ -257,17 +241,15 @@ class TurnOutcome:
     model_calls: int
     handed_off: bool = False
     failed: str = ""
-    stopped: bool = False  # a person took the conversation (or another process the lease) mid-turn
 
 
 @dataclass
 class _Turn:
-    """What travels with one turn: its lease (or the status check that stands in for it) and the seq reserved for
-    the answer being streamed, which must be filled whatever happens (an empty seq would hold every later message
-    back from the sockets)."""
+    """What travels with one turn: its lease, its tool budget, and the seq reserved for the answer being streamed,
+    which must be filled whatever happens (an empty seq would hold every later message back from the sockets)."""
 
     conversation: Conversation
-    lease: "TurnLease | _Unleased"
+    lease: TurnLease
     answered_seq: int
     open_seq: int | None = None
     usage: Usage = field(default_factory=Usage)
@@ -279,14 +261,14 @@ class _Turn:
 
 
 class _HandedOver(Exception):
-    """A person took the conversation while the model was streaming: `said` is what the customer already saw."""
+    """A person took the conversation (or another process the lease) while the model was streaming: `said` is what
+    the customer already saw."""
 
     def __init__(self, said: str):
         self.said = said
 
 
-async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: "TurnLease | None" = None
-                   ) -> TurnOutcome:
+async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease) -> TurnOutcome:
     """Answer the latest customer messages of `conversation` (status bot). Never raises to the caller: every
     failure ends with the customer told (a stored apology, or an error frame when the database is away)."""
     outcome = TurnOutcome(usage=Usage(), model_calls=0)
@@ -297,7 +279,7 @@ async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease
         # A person has the conversation (or it is waiting for one): the assistant stays silent.
         await _mark_answered(conversation.pk, latest_customer.seq)
         return outcome
-    turn = _Turn(conversation, lease or _Unleased(conversation.pk), answered_seq=latest_customer.seq)
+    turn = _Turn(conversation, lease, answered_seq=latest_customer.seq)
     mood: asyncio.Task | None = None
     try:
         language = detect_language(latest_customer.text, conversation.language)
@@ -412,7 +394,7 @@ async def _stop(turn: _Turn) -> TurnOutcome:
     """A person has the conversation (or another process the lease): say and do nothing more."""
     if not turn.lease.lost:  # the new owner of a lost lease answers; a person's takeover answers for us
         await _mark_answered(turn.conversation.pk, turn.answered_seq)
-    return TurnOutcome(turn.usage, turn.calls, stopped=True)
+    return TurnOutcome(turn.usage, turn.calls)
 
 
 def _build_request(conversation_id) -> tuple[LLMRequest, int]:
@@ -498,8 +480,7 @@ async def _store_text(turn: _Turn, sink: TurnSink, text: str) -> None:
     """Fill the reserved seq with what the customer already saw (maybe nothing), and no tool call."""
     seq, turn.open_seq = turn.open_seq, None
     message = await in_thread(chat.record_message)(
-        conversation_id=turn.conversation.pk, role=Message.Role.ASSISTANT, text=text.strip(), seq=seq,
-        model="system" if not text.strip() else "",
+        conversation_id=turn.conversation.pk, role=Message.Role.ASSISTANT, text=text.strip(), seq=seq, model="system"
     )
     await sink.message(message)
 
