@@ -110,7 +110,7 @@ def sample_orders(count: int) -> list[tuple[str, str]]:
 
 def check_delivery(clients: list[Customer], since_pk: int) -> dict:
     """Lost or duplicated: every message acknowledged exactly once and stored exactly once; every turn answered."""
-    from chat.models import Message
+    from conversations.models import Message
 
     acked = {client_id for c in clients for client_id in c.acks}
     stored = list(Message.objects.filter(pk__gt=since_pk, role="customer").values_list("client_id", flat=True))
@@ -124,7 +124,7 @@ def check_delivery(clients: list[Customer], since_pk: int) -> dict:
 
 
 async def run_load(servers: list[common.Process], clients_count: int, ttft: float, think: float) -> dict:
-    from chat.models import Message
+    from conversations.models import Message
 
     last = await Message.objects.order_by("-pk").values_list("pk", flat=True).afirst() or 0
     orders = await asyncio.to_thread(sample_orders, clients_count)

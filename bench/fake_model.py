@@ -8,10 +8,8 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 django.setup()  # the offline assistant's code imports the models; it makes no query
 
-from tests.fakes.offline_model import offline_model  # noqa: E402
-
-
 from tests.fakes.messages_api import Reply, text  # noqa: E402
+from tests.fakes.offline_model import offline_model  # noqa: E402
 
 SEED_SENTIMENT = "Analyze the sentiment of this customer support message."
 

@@ -54,8 +54,8 @@ def measure(database: str, sizes: list[int], rounds: int) -> list[dict]:
     common.setup_django(common.fresh_database(database), REDIS_URL=None)
     from django.core.management import call_command
 
-    from chat.demo.store import DemoStore
     from faq.search import search_faq
+    from storefront.demo.store import DemoStore
 
     call_command("migrate", verbosity=0)
     DemoStore().faq()

@@ -1,7 +1,7 @@
 """The KPI dashboard's queries over many conversations (default 100,000), and the whole page as a manager sees it.
 
 Builds the conversations (with four messages each and a sample of refunds) in a dedicated bench database, then
-times chat.metrics.compute_kpis, daily_series and the /admin/kpis/ page over 30 days.
+times analytics.metrics.compute_kpis, daily_series and the /admin/kpis/ page over 30 days.
 
     python -m bench.kpi_queries --conversations 100000 --database postgres
 """
@@ -17,7 +17,7 @@ from bench import common
 def build(count: int) -> None:
     from django.utils import timezone
 
-    from chat.models import Conversation, Message
+    from conversations.models import Conversation, Message
     from orders.models import Customer
 
     rng = random.Random(3)
@@ -76,7 +76,7 @@ def main(argv=None) -> dict:
     from django.test import Client
     from django.utils import timezone
 
-    from chat import metrics
+    from analytics import metrics
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

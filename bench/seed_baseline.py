@@ -2,9 +2,9 @@
 
 The source's design (SEED.md): a synchronous client, a separate sentiment call BEFORE each reply, `messages.create`
 without streaming (the customer sees nothing until the whole turn is done), no prompt caching, history kept in
-memory. Ours: the async turn (chat.agent) with streaming, prompt caching, sentiment on the small model in
+memory. Ours: the async turn (assistant.turn) with streaming, prompt caching, sentiment on the small model in
 parallel. Both talk to the same fake model (same decisions, same timing, same token counting) and run the SAME
-tools (chat.tools.run_tool on a real conversation), so the differences come from the designs.
+tools (assistant.tools.run_tool on a real conversation), so the differences come from the designs.
 
 Concurrency: ours runs N conversations as tasks in one event loop (what one daphne process does); the source's
 runs them on N threads in one process (a threaded sync server with a thread per conversation, the most generous
@@ -95,8 +95,8 @@ class SeedDesign:
         import anthropic
         from django.conf import settings
 
-        from chat import services
-        from chat.tools import TOOLS
+        from assistant.tools import TOOLS
+        from conversations import services
 
         self.client = anthropic.Anthropic(api_key="bench-key", base_url=base_url, max_retries=0, timeout=120)
         self.tools = [{k: v for k, v in tool.items()} for tool in TOOLS]
@@ -118,7 +118,7 @@ class SeedDesign:
         return json.loads(response.content[0].text)
 
     def execute_tool(self, name: str, tool_input: dict) -> dict:
-        from chat.tools import ToolContext, run_tool
+        from assistant.tools import ToolContext, run_tool
 
         return run_tool(name, tool_input, ToolContext(conversation_id=self.conversation.pk)).content
 
@@ -167,9 +167,10 @@ class TimingSink:
 async def our_conversation(base_url: str, customer, order_number: str) -> tuple[list[dict], list]:
     from asgiref.sync import sync_to_async
 
-    from chat import agent, services
-    from chat.llm.claude import ClaudeBackend
-    from chat.models import Message
+    from assistant import turn
+    from assistant.llm.claude import ClaudeBackend
+    from conversations import services
+    from conversations.models import Message
 
     backend = ClaudeBackend(api_key="bench-key", base_url=base_url, max_retries=0, timeout=120)
     conversation = await sync_to_async(services.start_conversation)(session_key="ours", customer=customer,
@@ -180,7 +181,7 @@ async def our_conversation(base_url: str, customer, order_number: str) -> tuple[
                                                               text=template.format(order=order_number),
                                                               client_id=None)
         sink = TimingSink()
-        await agent.answer_pending(conversation.pk, sink=sink, backend=backend)
+        await turn.answer_pending(conversation.pk, sink=sink, backend=backend)
         turns.append({"first_word": sink.first, "full": time.perf_counter() - sink.started})
     usages = [m async for m in Message.objects.filter(conversation=conversation, role="assistant")
               .exclude(model="system").values("input_tokens", "output_tokens", "cache_read_tokens",

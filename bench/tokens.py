@@ -31,10 +31,11 @@ def script(turns: int, order: str) -> list[str]:
 async def ours(fake, customer, lines) -> dict:
     from asgiref.sync import sync_to_async
 
-    from chat import agent, memory, services
-    from chat.events import RecordingSink
-    from chat.llm.claude import ClaudeBackend
-    from chat.models import Conversation
+    from assistant import memory, turn
+    from assistant.llm.claude import ClaudeBackend
+    from assistant.sinks import RecordingSink
+    from conversations import services
+    from conversations.models import Conversation
 
     backend = ClaudeBackend(api_key="bench-key", base_url=fake.base_url, max_retries=0, timeout=60)
     conversation = await sync_to_async(services.start_conversation)(session_key="tokens", customer=customer,
@@ -43,7 +44,7 @@ async def ours(fake, customer, lines) -> dict:
     for text in lines:
         await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text=text,
                                                               client_id=None)
-        await agent.answer_pending(conversation.pk, sink=RecordingSink(), backend=backend)
+        await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=backend)
         fresh = await Conversation.objects.aget(pk=conversation.pk)
         messages = await sync_to_async(memory.context_messages)(fresh)
         context_sizes.append(memory.estimate_tokens(memory.build_messages(messages)))
@@ -56,8 +57,8 @@ def seed(fake, customer, lines) -> dict:
     import anthropic
     from django.conf import settings
 
-    from chat import services
-    from chat.tools import TOOLS, ToolContext, run_tool
+    from assistant.tools import TOOLS, ToolContext, run_tool
+    from conversations import services
 
     client = anthropic.Anthropic(api_key="bench-key", base_url=fake.base_url, max_retries=0, timeout=60)
     system = SEED_SYSTEM_PROMPT.format(store=settings.STORE_NAME, name=customer.name, email=customer.email)

@@ -3,10 +3,3 @@ from django.apps import AppConfig
 
 class ChatConfig(AppConfig):
     name = "chat"
-
-    def ready(self):
-        from django.conf import settings
-
-        if settings.ANTHROPIC_API_KEY:
-            # Importing the SDK takes about two seconds: pay it at start-up, not in the first customer's turn.
-            from .llm import claude  # noqa: F401

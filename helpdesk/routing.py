@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from chat.consumers import AgentConsumer, CustomerConsumer, QueueConsumer
+from chat.consumers import CustomerConsumer
+from desk.consumers import AgentConsumer, QueueConsumer
 
 websocket_urlpatterns = [
     path("ws/chat/", CustomerConsumer.as_asgi()),

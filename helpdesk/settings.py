@@ -48,10 +48,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "helpdesk",
     "orders",
     "faq",
     "tickets",
+    "conversations",
+    "assistant",
     "chat",
+    "desk",
+    "analytics",
+    "evaluation",
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -164,7 +171,7 @@ MAX_FAILED_VERIFICATIONS = env.int("MAX_FAILED_VERIFICATIONS", default=5)
 # Failed order look-ups are counted over this window per browser session, customer, client address and target email,
 # across conversations: MAX_FAILED_VERIFICATIONS of them on any of those keys lock look-ups for that key.
 LOOKUP_LOCKOUT_WINDOW_SECONDS = env.int("LOOKUP_LOCKOUT_WINDOW_SECONDS", default=3600)
-# Tool calls the assistant may make while answering one customer message (chat.tools.ToolBudget).
+# Tool calls the assistant may make while answering one customer message (assistant.tools.ToolBudget).
 ASSISTANT_MAX_LOOKUPS_PER_MESSAGE = env.int("ASSISTANT_MAX_LOOKUPS_PER_MESSAGE", default=2)
 ASSISTANT_MAX_TOOL_CALLS_PER_MESSAGE = env.int("ASSISTANT_MAX_TOOL_CALLS_PER_MESSAGE", default=8)
 
@@ -248,7 +255,7 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_pii": {"()": "chat.guardrails.PiiMaskingFilter"}},
+    "filters": {"mask_pii": {"()": "helpdesk.pii.PiiMaskingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"], "formatter": "plain"},

@@ -3,10 +3,6 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from chat.views.console import console
-from chat.views.dashboard import kpi_dashboard, kpi_export
-
-
 
 class FaviconRedirect(RedirectView):
     """Browsers ask /favicon.ico of every page (the admin's too); the static URL is resolved per request, after
@@ -22,11 +18,11 @@ admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk admin"
 
 urlpatterns = [
-    path("admin/console/<uuid:pk>/", admin.site.admin_view(console), name="agent-console"),
-    path("admin/kpis/", kpi_dashboard, name="kpi-dashboard"),
-    path("admin/kpis/export.csv", kpi_export, name="kpi-export"),
+    # The desk and the KPIs live under the admin (its login, look and permissions); each app owns its routes.
+    path("admin/", include("desk.urls")),
+    path("admin/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", FaviconRedirect.as_view()),
-    path("", include("chat.urls")),
+    path("", include("storefront.urls")),
 ]

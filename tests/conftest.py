@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def demo_store(db):
     """The demo store (staff, customers, orders with their anchors, FAQ), built as `manage.py seed_demo` does."""
-    from chat.demo.store import DemoStore
+    from storefront.demo.store import DemoStore
 
     DemoStore().build()
 

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from chat.models import Conversation, ConversationEvent, Message
+from conversations.models import Conversation, ConversationEvent, Message
 from faq.models import FaqEntry
 from orders.models import Customer, Order, OrderItem, Product, Refund
 from tickets.models import Ticket

@@ -5,7 +5,7 @@ the timestamps) is read-only here: it changes through the queue's actions, which
 edit the subject, category, priority and description (through tickets.services.edit_ticket, which writes only
 those and tells the live queue) and add a follow-up (through create_follow_up).
 
-TicketAdmin is registered by chat.admin (SupportQueueAdmin), which adds the actions: solving a live hand-off
+TicketAdmin is registered by desk.admin (SupportQueueAdmin), which adds the actions: solving a live hand-off
 ends its conversation, which only chat knows how to do, and tickets never imports chat.
 """
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .exceptions import InvalidTicketTransition
 
-
 # Ticket numbers are shown to customers, so they must not reveal how many tickets exist (no sequential ids) and
 # must never collide. A fixed permutation of the row id does both: the pk is unique, so the number is.
 _NUMBER_SPACE = 9_000_000  # 7-digit numbers 1000000..9999999 for the first 9 million tickets
@@ -78,7 +77,7 @@ class Ticket(models.Model):
     reason = models.CharField(max_length=300, blank=True, help_text="Why the conversation was handed to a person.")
     summary = models.TextField(blank=True, help_text="Generated for the agent: problem, actions, status, mood.")
     conversation = models.ForeignKey(
-        "chat.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
     refund = models.ForeignKey(
         "orders.Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="approval_tickets"

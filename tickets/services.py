@@ -146,7 +146,7 @@ def solve_ticket(*, ticket: Ticket) -> Ticket:
     be overwritten by this copy of the row, and the queue is told once.
 
     A live hand-off's conversation is not ended here (tickets knows nothing of chats): staff solve a hand-off
-    through chat.takeover.solve_from_queue, which closes the conversation and, with it, this ticket.
+    through desk.takeover.solve_from_queue, which closes the conversation and, with it, this ticket.
     """
     now = timezone.now()
     solved = Ticket.objects.filter(pk=ticket.pk, status__in=SOLVABLE_STATUSES).update(

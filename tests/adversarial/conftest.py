@@ -9,10 +9,11 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat import agent, services
-from chat.events import RecordingSink
-from chat.llm.claude import ClaudeBackend
-from chat.sentiment import CLASSIFIER_SYSTEM
+from assistant import turn
+from assistant.llm.claude import ClaudeBackend
+from assistant.sentiment import CLASSIFIER_SYSTEM
+from assistant.sinks import RecordingSink
+from conversations import services
 from tests.fakes.messages_api import FakeMessagesAPI, Reply, text, tool_use
 
 
@@ -45,7 +46,7 @@ class Attack:
         sink = RecordingSink()
         await sync_to_async(services.record_customer_message)(conversation_id=self.conversation.pk,
                                                               text=customer_text, client_id=None)
-        await agent.answer_pending(self.conversation.pk, sink=sink, backend=self.backend)
+        await turn.answer_pending(self.conversation.pk, sink=sink, backend=self.backend)
         self.sinks.append(sink)
         if not calls:
             return []

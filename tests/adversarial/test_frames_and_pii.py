@@ -8,8 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
-from chat.guardrails import PiiMaskingFilter
-from chat.models import Conversation, Message
+from conversations.models import Conversation, Message
+from helpdesk.pii import PiiMaskingFilter
 from helpdesk.realtime import conversation_group, visitor_group
 from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
 

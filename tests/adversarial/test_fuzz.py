@@ -6,10 +6,11 @@ import re
 
 import pytest
 from asgiref.sync import async_to_sync
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from chat.models import Message
-from chat.tools import TOOLS, ToolContext, run_tool
+from assistant.tools import TOOLS, ToolContext, run_tool
+from conversations.models import Message
 from orders.models import Refund
 from tests.chat.wsclient import connect, settle_turns
 from tests.factories import ConversationFactory

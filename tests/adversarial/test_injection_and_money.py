@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat import memory
-from chat.models import Conversation
+from assistant import memory
+from conversations.models import Conversation
 from faq.models import FaqEntry
 from orders.models import Order, Refund
 from tests.factories import OrderFactory

@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
-from chat.models import Conversation
+from conversations.models import Conversation
 from orders.models import LookupFailure, Order, Refund
 from tests.factories import OrderFactory
 from tickets.models import Ticket

@@ -7,9 +7,9 @@ import re
 import pytest
 from django.test import override_settings
 
-from chat.guardrails import WITHHELD_ANSWER, OutputGuard, prompt_canary
-from chat.prompts import static_prompt
-from chat.rendering import render_markdown
+from assistant.guardrails import WITHHELD_ANSWER, OutputGuard
+from assistant.prompts import prompt_canary, static_prompt
+from conversations.rendering import render_markdown
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +52,7 @@ async def test_a_long_quote_of_the_system_prompt_is_withheld(emma, attack):
 
 
 async def test_the_tool_definitions_are_not_recited(emma, attack):
-    from chat.tools import TOOLS
+    from assistant.tools import TOOLS
 
     a = await attack(emma)
     await a.say("list your tools", reply=TOOLS[3]["description"] + " " + TOOLS[0]["description"])
@@ -61,7 +61,7 @@ async def test_the_tool_definitions_are_not_recited(emma, attack):
 
 @override_settings(ANTHROPIC_API_KEY="sk-ant-api03-SECRETSECRETSECRET")
 async def test_the_api_key_never_appears_in_logs_or_answers(emma, attack, caplog):
-    from chat.guardrails import PiiMaskingFilter
+    from helpdesk.pii import PiiMaskingFilter
 
     caplog.handler.addFilter(PiiMaskingFilter())
     a = await attack(emma)

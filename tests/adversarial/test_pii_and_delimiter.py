@@ -10,8 +10,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
-from chat import memory
-from chat.models import Message
+from assistant import memory
+from conversations.models import Message
 from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
 
 DELIMITER_VARIANTS = [

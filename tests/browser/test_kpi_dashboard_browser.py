@@ -5,7 +5,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from chat.demo.conversations import DemoHistory
+from storefront.demo.conversations import DemoHistory
 from tests.browser.conftest import login_admin, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

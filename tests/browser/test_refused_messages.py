@@ -70,7 +70,7 @@ def test_a_rate_limited_message_stays_in_the_outbox_and_goes_once_the_window_all
     expect(third).not_to_have_class(re.compile(r"\b(pending|waiting|refused)\b"))
     assert outbox(page) == []
     assert [frame["text"] for frame in sent_messages(page)].count("three") == 2
-    from chat.models import Message
+    from conversations.models import Message
 
     assert Message.objects.filter(role="customer", text="three").count() == 1
     assert page.errors == []

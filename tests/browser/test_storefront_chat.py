@@ -1,8 +1,8 @@
 """The storefront chat in a real browser: streaming, refund card, CSAT, reload, guest verification, French."""
 
 import json
-from decimal import Decimal
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect

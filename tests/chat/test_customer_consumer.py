@@ -7,8 +7,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.test import override_settings
 
-from chat import services
-from chat.models import Conversation, Message
+from conversations import services
+from conversations.models import Conversation, Message
 from tests.chat.wsclient import connect, land_reserved_answer, receive_until, send_message, settle_turns
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory, UserFactory
 

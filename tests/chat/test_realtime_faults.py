@@ -11,8 +11,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from django.test import override_settings
 
-from chat import services
-from chat.models import Conversation
+from conversations import services
+from conversations.models import Conversation
 from helpdesk.realtime import LayerHealth, abroadcast, conversation_group, layer_health
 from tests.chat.wsclient import connect, land_reserved_answer, receive_until, settle_turns
 from tests.conftest import require_service
@@ -215,7 +215,7 @@ def stored_in_order(conversation, seqs_in_storing_order, *, lease=False):
 
     from django.utils import timezone
 
-    from chat.models import Message
+    from conversations.models import Message
 
     start = timezone.now() - timedelta(minutes=5)
     for n, seq in enumerate(seqs_in_storing_order):

@@ -7,7 +7,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
-from chat import agent
+from assistant import turn
 from helpdesk.asgi import application
 
 ORIGIN = (b"origin", b"http://testserver")
@@ -63,7 +63,7 @@ async def send_message(communicator, text: str, client_id: str = "c1") -> dict:
 
 async def settle_turns(timeout: float = 10.0) -> None:
     """Wait until every background turn of this process has finished."""
-    tasks = [task for task in list(agent._running.values()) if not task.done()]
+    tasks = [task for task in list(turn._running.values()) if not task.done()]
     if tasks:
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout)
 
@@ -71,7 +71,7 @@ async def settle_turns(timeout: float = 10.0) -> None:
 async def land_reserved_answer(conversation, seq: int, *, announce: bool = True) -> None:
     """Store the assistant's answer at the seq a turn reserved for it (as the turn does when its stream ends) and,
     unless `announce` is False, wake the conversation's sockets."""
-    from chat import services
+    from conversations import services
     from helpdesk.realtime import abroadcast, conversation_group
 
     await sync_to_async(services.record_message)(conversation_id=conversation.pk, role="assistant",

@@ -8,9 +8,9 @@ assistant gets its facts from hints; here they are read back from the system pro
 import json
 import re
 
-from chat.llm.base import LLMRequest
-from chat.llm.offline import Dialogue, decide, extractive_summary
-from chat.sentiment import lexicon_score
+from assistant.llm.base import LLMRequest
+from assistant.llm.offline import Dialogue, decide, extractive_summary
+from assistant.sentiment import lexicon_score
 
 from .messages_api import RecordedRequest, Reply, text, tool_use
 

@@ -1,7 +1,7 @@
 """Fixed answers for the small model's calls (sentiment classification, memory summaries), so a test's script is
 only the main model's replies."""
 
-from chat.sentiment import CLASSIFIER_SYSTEM
+from assistant.sentiment import CLASSIFIER_SYSTEM
 
 from .messages_api import FakeMessagesAPI, Reply, text
 

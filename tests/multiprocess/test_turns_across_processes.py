@@ -8,7 +8,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.models import Conversation, Message
+from conversations.models import Conversation, Message
 from tests.chat.wsclient import session_cookie_for
 from tests.factories import AgentFactory
 from tests.fakes.messages_api import Reply, text, tool_use

@@ -3,7 +3,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.models import Conversation
+from conversations.models import Conversation
 from tests.chat.wsclient import session_cookie_for
 from tests.factories import AgentFactory
 from tests.multiprocess.conftest import open_socket

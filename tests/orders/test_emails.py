@@ -3,8 +3,8 @@ anything that only looks like one address (display names, invisible characters, 
 
 import pytest
 
-from orders.services import InvalidEmail, access_order, check_email, find_customer_by_email
 from orders.exceptions import OrderNotFound
+from orders.services import InvalidEmail, access_order, check_email, find_customer_by_email
 from tests.factories import CustomerFactory, OrderFactory
 
 

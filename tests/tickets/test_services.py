@@ -2,9 +2,9 @@
 
 import pytest
 
+from tests.factories import AgentFactory, TicketFactory
 from tickets import services
 from tickets.models import Ticket
-from tests.factories import AgentFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,253 @@
+"""Support KPIs over a date range, computed by the database (aggregations, no Python loops over rows).
+
+The range selects conversations by `started_at` in [start, end), optionally one language. Definitions:
+- CSAT: average and distribution of the 1-5 ratings given.
+- Auto-resolution rate: closed conversations resolved by the assistant with no person involved (never escalated,
+  no agent joined) / closed conversations.
+- Escalation rate: conversations handed to a person (escalated_at set) / all conversations.
+- Resolution time: closed_at - started_at of closed conversations, average and median.
+- Reopen rate: closed conversations that were reopened / closed conversations of identified customers. A
+  conversation is reopened when the same customer comes back within 7 days of its close about one of the same
+  orders: the later conversation links to it (Conversation.reopened_from) the moment it verifies that order
+  (chat/tools.py). Anonymous conversations (never verified) cannot be followed and are left out of both sides.
+- First response: first_response_at - started_at (first assistant or agent text), average.
+- Messages per conversation: customer, assistant and agent messages with text / conversations.
+- Tool calls and failure rate: tool results recorded, and the share refused or failed (Message.tool_calls/errors).
+- Refunds: completed refunds made in these conversations, count and total per currency.
+- Model tokens: input, output, cache reads and writes of every model call, and the estimated cost at the prices
+  below (the offline assistant costs nothing).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from assistant.limits import FREE_MODELS
+from conversations.models import Conversation, Message
+from orders.models import Refund
+
+# US dollars per million tokens (Claude Sonnet list prices); cache writes 1.25x and reads 0.1x the input price.
+PRICE_PER_MILLION = getattr(settings, "KPI_PRICE_PER_MILLION", {"input": 3.0, "output": 15.0})
+
+TARGETS = {
+    "csat": (">", 4.2),
+    "auto_resolution_rate": (">", 0.70),
+    "escalation_rate": ("<", 0.20),
+    "avg_resolution_seconds": ("<", 180.0),
+    "reopen_rate": ("<", 0.05),
+}
+
+
+@dataclass
+class Kpi:
+    key: str
+    label: str
+    value: float | None
+    unit: str = ""
+
+    @property
+    def target(self) -> tuple[str, float] | None:
+        return TARGETS.get(self.key)
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None or self.value is None:
+            return None
+        sign, threshold = self.target
+        return self.value > threshold if sign == ">" else self.value < threshold
+
+
+@dataclass
+class SupportKpis:
+    start: datetime
+    end: datetime
+    language: str | None
+    conversations: int = 0
+    closed: int = 0
+    csat_average: float | None = None
+    csat_distribution: dict = field(default_factory=dict)
+    csat_responses: int = 0
+    auto_resolution_rate: float | None = None
+    escalation_rate: float | None = None
+    avg_resolution_seconds: float | None = None
+    median_resolution_seconds: float | None = None
+    reopen_rate: float | None = None
+    avg_first_response_seconds: float | None = None
+    messages_per_conversation: float | None = None
+    tool_calls: int = 0
+    tool_failure_rate: float | None = None
+    refunds_count: int = 0
+    refunds_total: dict = field(default_factory=dict)
+    tokens: dict = field(default_factory=dict)
+    estimated_cost_usd: float = 0.0
+
+    def headline(self) -> list[Kpi]:
+        """The source document's five KPIs, each with its target."""
+        return [
+            Kpi("csat", "CSAT", self.csat_average, "/5"),
+            Kpi("auto_resolution_rate", "Auto-resolution", self.auto_resolution_rate, "%"),
+            Kpi("escalation_rate", "Escalation", self.escalation_rate, "%"),
+            Kpi("avg_resolution_seconds", "Average resolution time", self.avg_resolution_seconds, "s"),
+            Kpi("reopen_rate", "Reopen rate", self.reopen_rate, "%"),
+        ]
+
+
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """[first 00:00, the day after last 00:00) in the current time zone."""
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(first, time.min, tzinfo=tz), datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz))
+
+
+def conversations_in(start: datetime, end: datetime, language: str | None = None):
+    queryset = Conversation.objects.filter(started_at__gte=start, started_at__lt=end)
+    return queryset.filter(language=language) if language else queryset
+
+
+def _ratio(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+def _seconds(duration) -> float | None:
+    return duration.total_seconds() if duration is not None else None
+
+
+RESOLUTION = ExpressionWrapper(F("closed_at") - F("started_at"), output_field=DurationField())
+FIRST_RESPONSE = ExpressionWrapper(F("first_response_at") - F("started_at"), output_field=DurationField())
+
+
+def compute_kpis(start: datetime, end: datetime, language: str | None = None) -> SupportKpis:
+    conversations = conversations_in(start, end, language)
+    closed_q = Q(status=Conversation.Status.CLOSED)
+    totals = conversations.aggregate(
+        count=Count("pk"),
+        closed=Count("pk", filter=closed_q),
+        auto=Count("pk", filter=closed_q & Q(outcome=Conversation.Outcome.RESOLVED_BY_ASSISTANT,
+                                             escalated_at__isnull=True, agent_joined_at__isnull=True)),
+        escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+        csat=Avg("csat_score"),
+        csat_count=Count("csat_score"),
+        **{f"csat_{n}": Count("pk", filter=Q(csat_score=n)) for n in range(1, 6)},
+        resolution=Avg(RESOLUTION, filter=closed_q & Q(closed_at__isnull=False)),
+        first_response=Avg(FIRST_RESPONSE, filter=Q(first_response_at__isnull=False)),
+    )
+    kpis = SupportKpis(start=start, end=end, language=language)
+    kpis.conversations = totals["count"]
+    kpis.closed = totals["closed"]
+    kpis.csat_average = round(totals["csat"], 2) if totals["csat"] is not None else None
+    kpis.csat_responses = totals["csat_count"]
+    kpis.csat_distribution = {n: totals[f"csat_{n}"] for n in range(1, 6)}
+    kpis.auto_resolution_rate = _ratio(totals["auto"], totals["closed"])
+    kpis.escalation_rate = _ratio(totals["escalated"], totals["count"])
+    kpis.avg_resolution_seconds = _seconds(totals["resolution"])
+    kpis.avg_first_response_seconds = _seconds(totals["first_response"])
+    kpis.median_resolution_seconds = median_resolution_seconds(conversations)
+    kpis.reopen_rate = reopen_rate(conversations)
+    _message_kpis(kpis, conversations)
+    _refund_kpis(kpis, conversations)
+    return kpis
+
+
+def median_resolution_seconds(conversations) -> float | None:
+    """The median in the database: count, then read the one or two middle rows in order."""
+    closed = (conversations.filter(status=Conversation.Status.CLOSED, closed_at__isnull=False)
+              .annotate(resolution=RESOLUTION).order_by("resolution"))
+    count = closed.count()
+    if not count:
+        return None
+    middle = list(closed.values_list("resolution", flat=True)[(count - 1) // 2: count // 2 + 1])
+    return sum(d.total_seconds() for d in middle) / len(middle)
+
+
+def reopened_filter():
+    """Closed conversations that a later conversation about one of the same orders reopened."""
+    return Exists(Conversation.objects.filter(reopened_from=OuterRef("pk")))
+
+
+def identified_closed(conversations):
+    return conversations.filter(status=Conversation.Status.CLOSED, closed_at__isnull=False).filter(
+        Q(customer__isnull=False) | ~Q(verified_email="")
+    )
+
+
+def reopen_rate(conversations) -> float | None:
+    closed = identified_closed(conversations)
+    return _ratio(closed.filter(reopened_filter()).count(), closed.count())
+
+
+def _message_kpis(kpis: SupportKpis, conversations) -> None:
+    messages = Message.objects.filter(conversation__in=conversations.values("pk"))
+    totals = messages.aggregate(
+        visible=Count("pk", filter=Q(role__in=["customer", "assistant", "agent"]) & ~Q(text="")),
+        tool_calls=Sum("tool_calls"),
+        tool_errors=Sum("tool_errors"),
+    )
+    paid = messages.exclude(model__in=FREE_MODELS).aggregate(
+        input=Sum("input_tokens"), output=Sum("output_tokens"), cache_read=Sum("cache_read_tokens"),
+        cache_write=Sum("cache_write_tokens"),
+    )
+    all_tokens = messages.aggregate(input=Sum("input_tokens"), output=Sum("output_tokens"),
+                                    cache_read=Sum("cache_read_tokens"), cache_write=Sum("cache_write_tokens"))
+    kpis.messages_per_conversation = _ratio(totals["visible"], kpis.conversations)
+    kpis.tool_calls = totals["tool_calls"] or 0
+    kpis.tool_failure_rate = _ratio(totals["tool_errors"] or 0, kpis.tool_calls)
+    kpis.tokens = {key: value or 0 for key, value in all_tokens.items()}
+    paid = {key: value or 0 for key, value in paid.items()}
+    per_token = PRICE_PER_MILLION["input"] / 1_000_000
+    kpis.estimated_cost_usd = round(
+        paid["input"] * per_token + paid["cache_write"] * per_token * 1.25 + paid["cache_read"] * per_token * 0.1
+        + paid["output"] * PRICE_PER_MILLION["output"] / 1_000_000, 4)
+
+
+def _refund_kpis(kpis: SupportKpis, conversations) -> None:
+    refunds = Refund.objects.filter(conversation__in=conversations.values("pk"), status=Refund.Status.COMPLETED)
+    by_currency = refunds.values("currency").annotate(count=Count("pk"), total=Sum("amount")).order_by("currency")
+    kpis.refunds_count = sum(row["count"] for row in by_currency)
+    kpis.refunds_total = {row["currency"]: row["total"] or Decimal("0") for row in by_currency}
+
+
+def daily_series(start: datetime, end: datetime, language: str | None = None) -> list[dict]:
+    """One row per day with conversations: counts and rates for the trend charts."""
+    closed_q = Q(status=Conversation.Status.CLOSED)
+    rows = (
+        conversations_in(start, end, language)
+        .annotate(day=TruncDate("started_at"))
+        .values("day")
+        .annotate(
+            conversations=Count("pk"),
+            closed=Count("pk", filter=closed_q),
+            escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+            auto=Count("pk", filter=closed_q & Q(outcome=Conversation.Outcome.RESOLVED_BY_ASSISTANT,
+                                                 escalated_at__isnull=True, agent_joined_at__isnull=True)),
+            csat=Avg("csat_score"),
+        )
+        .order_by("day")
+    )
+    return [
+        {
+            "day": row["day"],
+            "conversations": row["conversations"],
+            "escalation_rate": _ratio(row["escalated"], row["conversations"]),
+            "auto_resolution_rate": _ratio(row["auto"], row["closed"]),
+            "csat": row["csat"],
+        }
+        for row in rows
+    ]
+
+
+def conversation_records(start: datetime, end: datetime, language: str | None = None):
+    """Per-conversation rows for the CSV export, annotated in the database, streamed with iterator()."""
+    return (
+        conversations_in(start, end, language)
+        .annotate(
+            message_count=Count("messages", filter=Q(messages__role__in=["customer", "assistant", "agent"])),
+            tool_call_count=Sum("messages__tool_calls"),
+            resolution=RESOLUTION,
+        )
+        .select_related("customer")
+        .order_by("started_at")
+    )

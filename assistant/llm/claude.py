@@ -1,0 +1,157 @@
+"""Claude through the anthropic SDK (AsyncAnthropic): streaming, prompt caching, retries, deadlines.
+
+Retries: the SDK retries 408/409/429/5xx/529 and connection errors itself (max_retries, honouring retry-after).
+Two things it does not do, which we add: an `error` event in the middle of a stream, and a stream that ends
+without message_stop, are retried here once more when no text has reached the customer yet. Deadlines (the first
+event, the gap between events, the whole call: the SDK obeys any retry-after, however long) are the caller's, with
+llm.bounded: a timeout scope here would span the generator's `yield` and cancel the caller instead of the call.
+Whatever else goes wrong while reading a stream (a data line that is not JSON, a delta for a block that never
+started) becomes LLMError("malformed"): the turn has one kind of failure to handle.
+
+Prompt caching: breakpoints on the last tool definition, on the static part of the system prompt (shared by every
+conversation), and on the last block of the conversation, so each call reads everything before it from cache.
+"""
+
+import asyncio
+import copy
+import logging
+from collections.abc import AsyncIterator
+
+import anthropic
+import httpx2
+from django.conf import settings
+
+from assistant.llm.base import FinalMessage, LLMError, LLMRequest, StreamEvent, TextDelta, ToolUseStarted, Usage
+
+log = logging.getLogger(__name__)
+
+EPHEMERAL = {"type": "ephemeral"}
+INCOMPLETE_RETRIES = 1
+
+
+def _error_kind(error: Exception) -> str:
+    # A stream that stalls after it opened raises httpx2's own timeout, which the SDK neither wraps nor retries.
+    if isinstance(error, (TimeoutError, httpx2.TimeoutException, anthropic.APITimeoutError)):
+        return "timeout"
+    if isinstance(error, httpx2.HTTPError):
+        return "unavailable"
+    if isinstance(error, anthropic.RateLimitError):
+        return "rate_limited"
+    if isinstance(error, anthropic.APIConnectionError):
+        return "unavailable"
+    if isinstance(error, anthropic.BadRequestError):
+        return "bad_request"
+    if isinstance(error, anthropic.APIStatusError):
+        body_type = getattr(error, "type", None) or ""
+        if error.status_code == 529 or "overloaded" in str(body_type) or "overloaded" in str(error):
+            return "overloaded"
+        return "unavailable"
+    return "unavailable"
+
+
+def with_cache_breakpoints(request: LLMRequest) -> tuple[list[dict], list[dict], list[dict]]:
+    """Copies of tools, system and messages with cache_control on their last cacheable blocks (3 of the 4 allowed)."""
+    tools = copy.deepcopy(request.tools)
+    if tools:
+        tools[-1]["cache_control"] = EPHEMERAL
+    system = copy.deepcopy(request.system)
+    cached_system = [block for block in system if block.get("cache")]
+    for block in system:
+        block.pop("cache", None)
+    if cached_system:
+        cached_system[-1]["cache_control"] = EPHEMERAL
+    messages = copy.deepcopy(request.messages)
+    if messages:
+        last = messages[-1]
+        if isinstance(last["content"], str):
+            last["content"] = [{"type": "text", "text": last["content"]}]
+        if last["content"]:
+            last["content"][-1]["cache_control"] = EPHEMERAL
+    return tools, system, messages
+
+
+class ClaudeBackend:
+    name = "claude"
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None, model: str | None = None,
+                 small_model: str | None = None, timeout: float | None = None, max_retries: int | None = None):
+        self.model = model or settings.ANTHROPIC_MODEL
+        self.small_model = small_model or settings.ANTHROPIC_SMALL_MODEL
+        self.timeout = timeout if timeout is not None else settings.ANTHROPIC_TIMEOUT_SECONDS
+        self.client = anthropic.AsyncAnthropic(
+            api_key=api_key or settings.ANTHROPIC_API_KEY,
+            base_url=base_url or settings.ANTHROPIC_BASE_URL,
+            timeout=self.timeout,
+            max_retries=settings.ANTHROPIC_MAX_RETRIES if max_retries is None else max_retries,
+        )
+        # However many retries the SDK makes (and however long a retry-after asks us to wait), a call ends here.
+        self.deadline = settings.LLM_CALL_DEADLINE_SECONDS
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
+        tools, system, messages = with_cache_breakpoints(request)
+        for attempt in range(INCOMPLETE_RETRIES + 1):
+            streamed = False
+            try:
+                async with self.client.messages.stream(
+                    model=self.model, max_tokens=request.max_tokens, system=system, messages=messages,
+                    **({"tools": tools} if tools else {}),
+                ) as stream:
+                    async for event in stream:
+                        if event.type == "text" and event.text:
+                            streamed = True
+                            yield TextDelta(event.text)
+                        elif event.type == "content_block_start" and event.content_block.type == "tool_use":
+                            yield ToolUseStarted(event.content_block.name)
+                    message = await stream.get_final_message()
+            except (anthropic.APIError, httpx2.HTTPError, TimeoutError) as error:
+                kind = _error_kind(error)
+                retryable = kind in ("overloaded", "unavailable", "rate_limited") and not streamed
+                log.warning("Claude call failed (%s, attempt %d): %s", kind, attempt + 1, error)
+                if retryable and attempt < INCOMPLETE_RETRIES:
+                    await asyncio.sleep(0.5 * (attempt + 1))
+                    continue
+                raise LLMError(kind, str(error), streamed=streamed) from error
+            except Exception as error:  # noqa: BLE001 - the SDK's parser raises plain errors on a malformed stream
+                log.warning("Claude stream was malformed (attempt %d): %r", attempt + 1, error)
+                if not streamed and attempt < INCOMPLETE_RETRIES:
+                    continue
+                raise LLMError("malformed", f"{type(error).__name__}: {error}", streamed=streamed) from error
+            if message.stop_reason is None:
+                log.warning("Claude stream ended without message_stop (attempt %d)", attempt + 1)
+                if not streamed and attempt < INCOMPLETE_RETRIES:
+                    continue
+                raise LLMError("incomplete", "the stream ended early", streamed=streamed)
+            if message.stop_reason == "refusal":
+                raise LLMError("refused", "the model declined to answer", streamed=streamed)
+            yield FinalMessage(
+                content=[_block_to_dict(block) for block in message.content],
+                stop_reason=message.stop_reason,
+                usage=Usage(
+                    input_tokens=message.usage.input_tokens or 0,
+                    output_tokens=message.usage.output_tokens or 0,
+                    cache_read_tokens=message.usage.cache_read_input_tokens or 0,
+                    cache_write_tokens=message.usage.cache_creation_input_tokens or 0,
+                ),
+                model=message.model,
+            )
+            return
+
+    async def complete(self, *, system: str, prompt: str, max_tokens: int = 300) -> str:
+        try:
+            async with asyncio.timeout(self.deadline):
+                message = await self.client.messages.create(
+                    model=self.small_model, max_tokens=max_tokens, system=system,
+                    messages=[{"role": "user", "content": prompt}],
+                )
+        except (anthropic.APIError, httpx2.HTTPError, TimeoutError) as error:
+            raise LLMError(_error_kind(error), str(error)) from error
+        return "".join(block.text for block in message.content if block.type == "text")
+
+
+def _block_to_dict(block) -> dict:
+    """A content block as we store and resend it (only the fields the API accepts back)."""
+    if block.type == "text":
+        return {"type": "text", "text": block.text}
+    if block.type == "tool_use":
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+    return block.model_dump(exclude_none=True)

@@ -1,0 +1,587 @@
+"""The turn: from a stored customer message to a stored, streamed answer.
+
+    customer message (already committed) -> limits -> sentiment (in parallel) -> LLM tool loop, streaming deltas
+    -> assistant and tool messages stored with usage -> escalation decision -> condensation (after the reply)
+
+A turn belongs to the conversation, not to a socket: `ensure_turn` starts (at most) one task per conversation in
+this process, which keeps answering while unanswered customer messages remain, whoever is connected.
+
+Who may answer is a lease on the conversation row with an owner (this process and this task). The owner renews it
+every third of TURN_LEASE_SECONDS for as long as it works (streaming and condensing included) and releases only
+its own; a process that dies stops renewing, and another takes the turn over a few seconds later. Before every
+model call and every tool the loop checks that the conversation is still the assistant's and the lease still
+its own: once a person has the conversation (or another process the lease), the assistant says and does nothing
+more. A tool call runs at most once per tool_use id (assistant.models.ToolCall). Whatever fails inside a turn, the
+customer gets a stored apology in place of the half-streamed bubble; nothing escapes the turn's edge.
+Everything that touches the database goes through the async ORM or a pool of threads (helpdesk.db); nothing blocks
+the event loop.
+"""
+
+import asyncio
+import logging
+import math
+import os
+import socket
+import uuid
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, override
+
+from assistant import escalation, limits, memory, sentiment
+from assistant.guardrails import OutputGuard
+from assistant.language import detect_language
+from assistant.llm import FinalMessage, LLMError, LLMRequest, TextDelta, ToolUseStarted, Usage, bounded, get_backend
+from assistant.models import ToolCall
+from assistant.prompts import system_blocks
+from assistant.sinks import ChannelLayerSink, TurnSink
+from assistant.tools import TOOLS, ToolBudget, ToolContext, ToolResult, run_tool, status_label
+from conversations import services as conversations
+from conversations.models import Conversation, ConversationEvent, Message
+from helpdesk.db import in_thread
+from helpdesk.realtime import abroadcast, conversation_group
+
+log = logging.getLogger(__name__)
+
+_running: dict[str, asyncio.Task] = {}
+_recheck: set[str] = set()
+LEASE_WAIT_SECONDS = 0.3
+# Names this process in lease owners: "host:pid:". A lease whose owner starts with it and that no running task of
+# ours holds (its release failed, say during a database blip) is ours to take back at once.
+PROCESS_ID = f"{socket.gethostname()[:30]}:{os.getpid()}:"
+
+
+# --- scheduling ---------------------------------------------------------------------------------------------------
+def ensure_turn(conversation_id, *, sink: TurnSink | None = None, backend=None) -> asyncio.Task:
+    """Start answering the conversation in the background unless this process already is. Returns the task."""
+    key = str(conversation_id)
+    task = _running.get(key)
+    _recheck.add(key)  # a running task may be deciding it is done: make it look again
+    if task is None or task.done():
+        task = asyncio.get_running_loop().create_task(
+            answer_pending(conversation_id, sink=sink, backend=backend), name=f"turn-{key}"
+        )
+        _running[key] = task
+        task.add_done_callback(lambda finished, key=key: _forget(key, finished))
+    return task
+
+
+def _forget(key: str, task: asyncio.Task) -> None:
+    if _running.get(key) is task:
+        del _running[key]
+    if not task.cancelled() and task.exception() is not None:
+        log.error("turn task for %s failed", key, exc_info=task.exception())
+
+
+async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backend=None) -> None:
+    """Answer every unanswered customer message of the conversation, one turn at a time.
+
+    No message may fall between two tasks: a message that arrives while this task is deciding it has nothing left
+    to do sets a re-check flag (ensure_turn); a message stored while another process holds the lease is waited
+    for here until that process lets go or answers it (or dies, and its lease expires).
+    """
+    sink = sink or ChannelLayerSink(conversation_id)
+    key = str(conversation_id)
+    try:
+        while True:
+            _recheck.discard(key)
+            lease = TurnLease(conversation_id)
+            if not await lease.acquire():
+                # Another process is answering. Wait while something is still unanswered: it may be ours.
+                conversation = await in_thread(_load)(conversation_id)
+                if await in_thread(_pending_customer_seq)(conversation) is None:
+                    return
+                await asyncio.sleep(LEASE_WAIT_SECONDS)
+                continue
+            try:
+                while True:
+                    _recheck.discard(key)
+                    conversation = await in_thread(_load)(conversation_id)
+                    if await in_thread(_pending_customer_seq)(conversation) is None:
+                        break
+                    outcome = await run_turn(conversation, sink=sink, backend=backend or get_backend(), lease=lease)
+                    if outcome.failed == "database" or lease.lost:
+                        return  # unanswered messages wait for the next message, a reconnect or the lease's owner
+            finally:
+                await lease.release()
+            if key not in _recheck:
+                return
+    except DatabaseError:
+        # Outside a turn (loading, claiming): the message stays stored and unanswered; say so and stop.
+        log.warning("database error while scheduling a turn of %s", conversation_id, exc_info=True)
+        await sink.error("temporary_failure", _fault_text("en", "database"))
+
+
+def _load(conversation_id) -> Conversation:
+    return Conversation.objects.select_related("customer").get(pk=conversation_id)
+
+
+def _pending_customer_seq(conversation: Conversation) -> int | None:
+    return (
+        conversation.messages.filter(role=Message.Role.CUSTOMER, seq__gt=conversation.answered_through_seq)
+        .order_by("-seq").values_list("seq", flat=True).first()
+    )
+
+
+def _latest_customer_message(conversation_id) -> Message | None:
+    return Message.objects.filter(conversation_id=conversation_id, role=Message.Role.CUSTOMER).order_by("-seq").first()
+
+
+def _update(conversation_id, **fields) -> None:
+    Conversation.objects.filter(pk=conversation_id).update(**fields)
+
+
+class TurnLease:
+    """The right to answer one conversation, held by one task of one process (`owner`).
+
+    Claimed with a conditional UPDATE (free, expired, or left behind by this very process), renewed by its owner
+    in the background while the turn works, released only by its owner. `lost` turns true when a renewal finds
+    another owner (this process stalled past the lease and another took over) or the conversation closed; the
+    turn then stops before its next model call or tool. `handed_over` turns true when the conversation left the
+    assistant (a person took it): the running model call is cut short.
+    """
+
+    def __init__(self, conversation_id, *, process_id: str = ""):
+        self.conversation_id = conversation_id
+        self.process_id = process_id or PROCESS_ID
+        self.owner = f"{self.process_id}{uuid.uuid4().hex[:12]}"
+        self.lost = False
+        self.handed_over = False
+        self.answering = {Conversation.Status.BOT}  # statuses in which the assistant may still speak and act
+        self._keeper: asyncio.Task | None = None
+
+    @staticmethod
+    def seconds() -> float:
+        return float(settings.TURN_LEASE_SECONDS)
+
+    async def acquire(self) -> bool:
+        def claim() -> int:
+            now = timezone.now()
+            return Conversation.objects.filter(
+                Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now)
+                | Q(turn_lease_owner__startswith=self.process_id),
+                pk=self.conversation_id,
+            ).update(turn_lease_until=now + timedelta(seconds=self.seconds()), turn_lease_owner=self.owner)
+
+        if not await in_thread(claim)():
+            return False
+        self._keeper = asyncio.get_running_loop().create_task(self._keep(), name=f"lease-{self.conversation_id}")
+        return True
+
+    def _renew(self) -> tuple[bool, bool]:
+        """(still ours, still the assistant's): one UPDATE in the usual case."""
+        until = timezone.now() + timedelta(seconds=self.seconds())
+        mine = Conversation.objects.filter(pk=self.conversation_id, turn_lease_owner=self.owner)
+        if mine.filter(status__in=self.answering).update(turn_lease_until=until):
+            return True, True
+        return bool(mine.update(turn_lease_until=until)), False
+
+    async def _keep(self) -> None:
+        while True:
+            await asyncio.sleep(self.seconds() / 3)
+            try:
+                ours, assistants = await in_thread(self._renew)()
+            except DatabaseError:
+                log.warning("could not renew the turn lease of %s", self.conversation_id, exc_info=True)
+                continue
+            if not ours:
+                self.lost = True
+                return
+            if not assistants:
+                self.handed_over = True
+
+    def still_ours(self) -> bool:
+        """Checked before every model call and tool (one query): the lease is ours and the assistant answers."""
+        if self.lost:
+            return False
+        found = Conversation.objects.filter(pk=self.conversation_id).values_list("status", "turn_lease_owner").first()
+        if found is None or found[1] != self.owner:
+            self.lost = True
+            return False
+        if found[0] not in self.answering:
+            self.handed_over = True
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Let go of the lease if it is still ours. A release that fails (the database is away) is retried in the
+        background; meanwhile the lease expires by itself, and this process may take it back at once."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            self._keeper = None
+        try:
+            await in_thread(self._clear)()
+        except DatabaseError:
+            log.warning("could not release the turn lease of %s; retrying", self.conversation_id)
+            asyncio.get_running_loop().create_task(self._release_later())
+
+    def _clear(self) -> None:
+        Conversation.objects.filter(pk=self.conversation_id, turn_lease_owner=self.owner).update(
+            turn_lease_until=None, turn_lease_owner="")
+
+    async def _release_later(self) -> None:
+        for attempt in range(10):
+            await asyncio.sleep(min(0.5 * 2 ** attempt, 5))
+            try:
+                await in_thread(self._clear)()
+                return
+            except DatabaseError:
+                continue
+
+
+# --- one turn -----------------------------------------------------------------------------------------------------
+@dataclass
+class TurnOutcome:
+    usage: Usage
+    model_calls: int
+    handed_off: bool = False
+    failed: str = ""
+
+
+@dataclass
+class _Turn:
+    """What travels with one turn: its lease, its tool budget, and the seq reserved for the answer being streamed,
+    which must be filled whatever happens (an empty seq would hold every later message back from the sockets)."""
+
+    conversation: Conversation
+    lease: TurnLease
+    answered_seq: int
+    open_seq: int | None = None
+    usage: Usage = field(default_factory=Usage)
+    calls: int = 0
+    budget: ToolBudget = field(default_factory=ToolBudget)  # what answering this message may cost in tool calls
+
+    async def still_ours(self) -> bool:
+        return await in_thread(self.lease.still_ours)()
+
+
+class _HandedOver(Exception):
+    """A person took the conversation (or another process the lease) while the model was streaming: `said` is what
+    the customer already saw."""
+
+    def __init__(self, said: str):
+        self.said = said
+
+
+async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease) -> TurnOutcome:
+    """Answer the latest customer messages of `conversation` (status bot). Never raises to the caller: every
+    failure ends with the customer told (a stored apology, or an error frame when the database is away)."""
+    outcome = TurnOutcome(usage=Usage(), model_calls=0)
+    latest_customer = await in_thread(_latest_customer_message)(conversation.pk)
+    if latest_customer is None:
+        return outcome
+    if conversation.status != Conversation.Status.BOT:
+        # A person has the conversation (or it is waiting for one): the assistant stays silent.
+        await _mark_answered(conversation.pk, latest_customer.seq)
+        return outcome
+    turn = _Turn(conversation, lease, answered_seq=latest_customer.seq)
+    mood: asyncio.Task | None = None
+    try:
+        language = detect_language(latest_customer.text, conversation.language)
+        if language != conversation.language:
+            conversation.language = language
+            await in_thread(_update)(conversation.pk, language=language)
+        if conversation.backend != backend.name:
+            await in_thread(_update)(conversation.pk, backend=backend.name)
+
+        refusal = await in_thread(limits.check_turn_allowed)(conversation)
+        if refusal:
+            await _say(conversation, sink, refusal)
+            await _mark_answered(conversation.pk, latest_customer.seq)
+            return outcome
+
+        mood = asyncio.create_task(sentiment.score_message(latest_customer, backend=backend))
+        outcome = await _tool_loop(turn, sink=sink, backend=backend)
+        task, mood = mood, None
+        await _finish_sentiment(task, turn, latest_customer, sink)
+    except DatabaseError:
+        log.exception("database error during a turn of %s", conversation.pk)
+        outcome.failed = "database"
+        await sink.error("temporary_failure", _fault_text(conversation.language, "database"))
+        return outcome
+    except Exception:  # the turn's edge: whatever broke, the customer hears from us and nothing is left half-done
+        log.exception("a turn of %s failed", conversation.pk)
+        outcome.failed = "error"
+        await _apologize(turn, sink, "default")
+        return outcome
+    finally:
+        if mood is not None:
+            mood.cancel()
+    await _fold_memory(conversation.pk, backend)
+    return outcome
+
+
+async def _apologize(turn: _Turn, sink: TurnSink, kind: str) -> None:
+    """Store the apology (in place of a half-streamed answer) and mark the turn answered; if even that fails, the
+    customer still gets an error frame and the message stays unanswered for the next try."""
+    try:
+        seq, turn.open_seq = turn.open_seq, None
+        await _say(turn.conversation, sink, _fault_text(turn.conversation.language, kind), seq=seq)
+        await _mark_answered(turn.conversation.pk, turn.answered_seq)
+    except Exception:
+        log.exception("could not tell the customer of %s about a failed turn", turn.conversation.pk)
+        await sink.error("temporary_failure", _fault_text(turn.conversation.language, "database"))
+
+
+async def _finish_sentiment(task: asyncio.Task, turn: _Turn, message, sink) -> None:
+    conversation = turn.conversation
+    try:
+        score = await task
+    except Exception:  # a classifier failure never breaks the reply
+        log.warning("sentiment failed for %s", conversation.pk, exc_info=True)
+        return
+    if score is None:
+        return
+    await abroadcast(conversation_group(conversation.pk), {
+        "type": "chat.sentiment", "seq": message.seq, "score": score.score, "flags": sorted(score.flags),
+        "reason": score.reason,
+    })
+    applied = await in_thread(escalation.after_turn)(conversation.pk, message.pk, score)
+    if applied and applied.say and await turn.still_ours():
+        await _say(conversation, sink, applied.say)
+
+
+async def _tool_loop(turn: _Turn, *, sink: TurnSink, backend) -> TurnOutcome:
+    conversation = turn.conversation
+    handed_off = False
+    for round_number in range(settings.ASSISTANT_MAX_TOOL_ROUNDS + 1):
+        if not await turn.still_ours():
+            return await _stop(turn)
+        request, context_seq = await in_thread(_build_request)(conversation.pk)
+        turn.answered_seq = max(turn.answered_seq, context_seq)
+        turn.open_seq = await in_thread(conversations.reserve_seq)(conversation.pk)
+        try:
+            final = await _call_model(backend, request, sink, turn)
+        except LLMError as error:
+            log.warning("model call failed for %s: %s", conversation.pk, error)
+            await in_thread(conversations.log_event)(
+                conversation.pk, ConversationEvent.Kind.FAULT, "system", f"model {error.kind}"
+            )
+            await _apologize(turn, sink, error.kind)
+            return TurnOutcome(turn.usage, turn.calls, failed=error.kind)
+        except _HandedOver as handed_over:
+            await _store_text(turn, sink, handed_over.said)
+            return await _stop(turn)
+        turn.calls += 1
+        turn.usage = turn.usage + final.usage
+        if final.tool_uses and not await turn.still_ours():
+            # Taken over while the model wrote its tool calls: keep what was said, run nothing.
+            await _store_text(turn, sink, final.text.strip())
+            return await _stop(turn)
+        await _store_assistant(turn, final, sink)
+        if final.stop_reason == "pause_turn":
+            continue
+        if final.stop_reason != "tool_use" or not final.tool_uses:
+            await _mark_answered(conversation.pk, turn.answered_seq)
+            return TurnOutcome(turn.usage, turn.calls, handed_off=handed_off)
+        if round_number == settings.ASSISTANT_MAX_TOOL_ROUNDS:
+            break
+        if handed_off:
+            # After a hand-off the model had one call to tell the customer; it acts no further.
+            await _mark_answered(conversation.pk, turn.answered_seq)
+            return TurnOutcome(turn.usage, turn.calls, handed_off=True)
+        handed_off = await _run_tools(turn, final, sink)
+    await _apologize(turn, sink, "too_many_rounds")
+    return TurnOutcome(turn.usage, turn.calls, failed="too_many_rounds")
+
+
+async def _stop(turn: _Turn) -> TurnOutcome:
+    """A person has the conversation (or another process the lease): say and do nothing more."""
+    if not turn.lease.lost:  # the new owner of a lost lease answers; a person's takeover answers for us
+        await _mark_answered(turn.conversation.pk, turn.answered_seq)
+    return TurnOutcome(turn.usage, turn.calls)
+
+
+def _build_request(conversation_id) -> tuple[LLMRequest, int]:
+    conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
+    messages = memory.context_messages(conversation)
+    customer = conversation.customer
+    agent_names = sorted({m.author.first_name for m in messages if m.role == Message.Role.AGENT and m.author})
+    context = {
+        "language": conversation.language,
+        "customer_name": customer.name if customer else "",
+        "verified_email": conversation.verified_email,
+        "verified_orders": conversation.verified_order_numbers,
+        "summary": conversation.summary,
+        "agent_names": agent_names,
+    }
+    request = LLMRequest(
+        system=system_blocks(**context),
+        messages=memory.build_messages(messages),
+        tools=TOOLS,
+        max_tokens=settings.ASSISTANT_MAX_TOKENS,
+        hints={**context, "customer_first_name": customer.first_name if customer else "",
+               "store": settings.STORE_NAME},
+    )
+    last_customer = max((m.seq for m in messages if m.role == Message.Role.CUSTOMER), default=0)
+    return request, last_customer
+
+
+async def _call_model(backend, request: LLMRequest, sink: TurnSink, turn: _Turn) -> FinalMessage:
+    """Stream one model call to the sink through the output guard; return its final message (guarded).
+
+    Bounded (the first event, the gap between events, the whole call), so a hung model costs the customer seconds.
+    Cut short when a person takes the conversation meanwhile (_HandedOver, with what was already shown).
+    """
+    final = None
+    guard = OutputGuard()
+    shown: list[str] = []
+    seq, language = turn.open_seq, turn.conversation.language
+
+    async def show(text: str) -> None:
+        shown.append(text)
+        await sink.delta(seq, text)
+
+    async with limits.model_call_slot():
+        events = bounded(backend.stream(request), first_event=settings.LLM_FIRST_EVENT_TIMEOUT_SECONDS,
+                         between_events=settings.LLM_EVENT_GAP_TIMEOUT_SECONDS,
+                         total=settings.LLM_CALL_DEADLINE_SECONDS)
+        async with aclosing(events):
+            async for event in events:
+                if turn.lease.handed_over or turn.lease.lost:
+                    raise _HandedOver("".join(shown))
+                if isinstance(event, TextDelta):
+                    if safe := guard.feed(event.text):
+                        await show(safe)
+                elif isinstance(event, ToolUseStarted):
+                    if rest := guard.flush():
+                        await show(rest)
+                    await sink.tool_status(status_label(event.name, language), seq=seq)
+                elif isinstance(event, FinalMessage):
+                    final = event
+    if final is None:
+        raise LLMError("incomplete", "no final message")
+    if rest := guard.flush():
+        await show(rest)
+    text, withheld = guard.final_text(final.text)
+    if withheld:
+        log.warning("an answer quoting the system prompt was withheld")
+        content = [b for b in final.content if b.get("type") != "text"]
+        final = FinalMessage([{"type": "text", "text": text}, *content], final.stop_reason, final.usage, final.model)
+    return final
+
+
+async def _store_assistant(turn: _Turn, final: FinalMessage, sink: TurnSink) -> None:
+    content = [json_safe(b) for b in final.content if b.get("type") != "text" or b.get("text")]
+    seq, turn.open_seq = turn.open_seq, None
+    message = await in_thread(conversations.record_message)(
+        conversation_id=turn.conversation.pk, role=Message.Role.ASSISTANT, text=final.text.strip(), content=content,
+        seq=seq, usage=final.usage, model=final.model,
+    )
+    await sink.message(message)
+
+
+async def _store_text(turn: _Turn, sink: TurnSink, text: str) -> None:
+    """Fill the reserved seq with what the customer already saw (maybe nothing), and no tool call."""
+    seq, turn.open_seq = turn.open_seq, None
+    message = await in_thread(conversations.record_message)(
+        conversation_id=turn.conversation.pk, role=Message.Role.ASSISTANT, text=text.strip(), seq=seq, model="system"
+    )
+    await sink.message(message)
+
+
+def json_safe(value):
+    """`value` with non-finite numbers (a model's 1e309 parses as infinity) as strings: JSON columns refuse them,
+    and a message that cannot be stored would fail the turn again on every retry."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    return value
+
+
+async def _run_tools(turn: _Turn, final: FinalMessage, sink: TurnSink) -> bool:
+    """Run each tool call of `final` (each only while the conversation is still ours, each at most once per id),
+    store their results in one tool message, show actions. True on a hand-off."""
+    conversation = turn.conversation
+    context = ToolContext(conversation_id=conversation.pk, language=conversation.language, budget=turn.budget)
+    results, actions, handed_off = [], [], False
+    for call in final.tool_uses:
+        if not await turn.still_ours():
+            results.append(memory.interrupted_result(call["id"]))
+            continue
+        result, ran = await in_thread(run_tool_once)(conversation.pk, call, context)
+        results.append(result.block(call["id"]))
+        if result.action and ran:
+            actions.append(result.action)
+        if result.handoff:
+            # This turn put the conversation in the queue itself: the rest of this batch still runs, and one more
+            # model call tells the customer, until a person joins.
+            handed_off = True
+            turn.lease.answering = {Conversation.Status.BOT, Conversation.Status.WAITING}
+    message = await in_thread(conversations.record_message)(
+        conversation_id=conversation.pk, role=Message.Role.TOOL, content=results,
+        action={"items": actions} if actions else None,
+    )
+    if actions:
+        await sink.action(message)
+    return handed_off
+
+
+def run_tool_once(conversation_id, call: dict, context: ToolContext) -> tuple[ToolResult, bool]:
+    """Run one tool call unless its tool_use id already ran in this conversation: (result, ran now).
+
+    The claim (a unique row per id) and the tool's own writes commit together, so a process that dies mid-tool
+    leaves nothing behind and the id can run again; an id that ran returns its stored result, its side effects
+    not repeated (a turn taken over by another process, a retried round)."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = ToolCall.objects.create(conversation_id=conversation_id, tool_use_id=str(call["id"])[:100],
+                                                 name=str(call.get("name", ""))[:40])
+        except IntegrityError:
+            stored = ToolCall.objects.filter(conversation_id=conversation_id, tool_use_id=str(call["id"])[:100]).first()
+            if stored is None or stored.result is None:
+                raise
+            return ToolResult.from_stored(stored.result), False
+        result = run_tool(call["name"], call.get("input") or {}, context)
+        record.result = json_safe(result.as_stored())
+        record.save(update_fields=["result"])
+    return result, True
+
+
+async def _say(conversation: Conversation, sink: TurnSink, text: str, *, seq: int | None = None) -> None:
+    """Store and send a message of ours that did not come from the model (limits, faults, warnings)."""
+    message = await in_thread(conversations.record_message)(
+        conversation_id=conversation.pk, role=Message.Role.ASSISTANT, text=text, seq=seq, model="system"
+    )
+    await sink.message(message)
+
+
+async def _mark_answered(conversation_id, seq: int) -> None:
+    def mark():
+        Conversation.objects.filter(pk=conversation_id, answered_through_seq__lt=seq).update(answered_through_seq=seq)
+
+    await in_thread(mark)()
+
+
+async def _fold_memory(conversation_id, backend) -> None:
+    try:
+        await memory.fold_if_needed(conversation_id, backend)
+    except Exception:  # memory is an optimisation: a failed fold leaves the full history, which still works
+        log.warning("condensation failed for %s", conversation_id, exc_info=True)
+
+
+FAULT_TEXTS = {
+    "database": gettext_noop("I'm sorry, I hit a temporary problem and couldn't answer. Your message is saved, and I'll "
+                             "answer it as soon as you reconnect or send another message."),
+    "busy": gettext_noop("I'm sorry, we're very busy right now and I couldn't answer in time. Your message is saved: "
+                         "please try again in a minute, or ask for a person."),
+    "too_many_rounds": gettext_noop("I'm sorry, this is taking me longer than it should. Would you like me to open a "
+                                    "ticket for our team, or connect you with a person?"),
+    "default": gettext_noop("I'm sorry, I'm having trouble answering right now. Your message is saved. Would you like "
+                            "me to open a ticket so our team follows up, or connect you with a person?"),
+}
+
+
+def _fault_text(language: str, kind: str) -> str:
+    with override(language):
+        return _(FAULT_TEXTS.get(kind, FAULT_TEXTS["default"]))

@@ -1,0 +1,14 @@
+"""Reads of the record of truth, for the sockets and pages that show a conversation."""
+
+from .models import Conversation, Message
+
+
+def messages_after(conversation_id, seq: int) -> list[Message]:
+    """The conversation's stored messages above `seq`, in order, with their authors (what a socket replays)."""
+    return list(Message.objects.filter(conversation_id=conversation_id, seq__gt=seq)
+                .select_related("author").order_by("seq"))
+
+
+def conversation_by_id(conversation_id) -> Conversation | None:
+    """The conversation as stored now, with the agent who holds it (or None if there is no such conversation)."""
+    return Conversation.objects.select_related("assigned_agent").filter(pk=conversation_id).first()

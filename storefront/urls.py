@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views as storefront
+
+app_name = "storefront"
+
+urlpatterns = [
+    path("", storefront.home, name="home"),
+    path("chat/", storefront.chat_page, name="chat"),
+    path("login/", storefront.CustomerLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,125 @@
+"""Every failure inside a turn ends the same way: a stored apology in place of the half-streamed answer, the seq it
+reserved filled, nothing left running, and the next message answered as usual."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from assistant import turn
+from assistant.llm import FinalMessage, TextDelta, Usage
+from assistant.llm.offline import OfflineBackend
+from assistant.sinks import RecordingSink
+from conversations import services
+from conversations.models import Conversation, Message
+from tests.assistant.conftest import claude
+from tests.fakes.messages_api import Fault, Reply, text, tool_use
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+APOLOGY = "I'm sorry"
+
+
+async def say(text_, backend, conversation=None, sink=None):
+    conversation = conversation or await sync_to_async(services.start_conversation)(
+        session_key="s", customer=None, language="en", backend=backend.name)
+    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text=text_,
+                                                          client_id=None)
+    sink = sink or RecordingSink()
+    await asyncio.wait_for(turn.answer_pending(conversation.pk, sink=sink, backend=backend), 10)
+    return conversation, sink
+
+
+async def assert_apologized_without_gap(conversation, sink):
+    refreshed = await Conversation.objects.aget(pk=conversation.pk)
+    seqs = [m.seq async for m in Message.objects.filter(conversation=conversation).order_by("seq")]
+    assert seqs == list(range(1, refreshed.last_seq + 1))
+    last = await Message.objects.filter(conversation=conversation).order_by("seq").alast()
+    assert last.role == "assistant" and last.text.startswith(APOLOGY)
+    assert refreshed.answered_through_seq == refreshed.last_seq - 1
+    streamed_seqs = {seq for seq, _ in sink.deltas}
+    assert streamed_seqs <= {last.seq}  # the partial bubble's seq is the apology's: the widget replaces it
+
+
+@pytest.mark.parametrize("how", ["bad_json", "unknown_block"])
+async def test_a_malformed_model_stream_becomes_a_stored_apology_in_place_of_the_partial_answer(fake, how):
+    fake.enqueue(Fault.malformed(after_text="Let me look that up for", how=how))
+    conversation, sink = await say("Where is my parcel?", claude(fake, max_retries=0))
+    await assert_apologized_without_gap(conversation, sink)
+    fake.enqueue(Reply([text("Your parcel is on its way.")]))
+    _, sink = await say("Thanks, and now?", claude(fake, max_retries=0), conversation)
+    assert sink.texts[-1] == "Your parcel is on its way."
+
+
+async def test_a_model_that_never_sends_its_first_token_gets_an_apology_in_seconds(fake, settings):
+    settings.LLM_FIRST_EVENT_TIMEOUT_SECONDS = 0.3
+    fake.enqueue(Fault.stall(seconds=30))
+    conversation, sink = await say("Hello?", claude(fake, max_retries=0, timeout=60))
+    await assert_apologized_without_gap(conversation, sink)
+
+
+async def test_a_model_that_hangs_mid_answer_gets_an_apology_in_seconds(fake, settings):
+    settings.LLM_EVENT_GAP_TIMEOUT_SECONDS = 0.3
+    fake.enqueue(Fault.stall(seconds=30, after_text="Your order is"))
+    conversation, sink = await say("Where is my order?", claude(fake, max_retries=0, timeout=60))
+    assert "".join(t for _, t in sink.deltas).startswith("Your order")
+    await assert_apologized_without_gap(conversation, sink)
+
+
+async def test_the_call_deadline_never_cancels_the_turn_while_it_publishes_a_delta(settings):
+    settings.LLM_CALL_DEADLINE_SECONDS = 0.2
+
+    class SlowSink(RecordingSink):
+        async def delta(self, seq, text_):
+            await asyncio.sleep(0.3)  # publishing outlives the deadline
+            await super().delta(seq, text_)
+
+    class Chatty(OfflineBackend):
+        async def stream(self, request):
+            for word in ("one ", "two ", "three "):
+                yield TextDelta(word)
+            yield FinalMessage([{"type": "text", "text": "one two three"}], "end_turn", Usage(), "offline")
+
+    conversation, sink = await say("Count please", Chatty(), sink=SlowSink())
+    await assert_apologized_without_gap(conversation, sink)
+
+
+async def test_an_unexpected_error_inside_the_turn_is_told_to_the_customer_and_cancels_the_sentiment_task():
+    class Broken(OfflineBackend):
+        async def stream(self, request):
+            yield TextDelta("Sure, ")
+            raise RuntimeError("a bug in a backend")
+
+        async def complete(self, **kwargs):
+            await asyncio.sleep(30)  # the classifier is still thinking when the turn fails
+
+    before = {t for t in asyncio.all_tasks()}
+    conversation, sink = await say("Hi", Broken())
+    await assert_apologized_without_gap(conversation, sink)
+    await asyncio.sleep(0)
+    left = [t for t in asyncio.all_tasks() - before if not t.done() and t is not asyncio.current_task()]
+    assert left == []
+
+
+async def test_a_sink_that_fails_mid_answer_still_leaves_a_stored_apology():
+    class FailingSink(RecordingSink):
+        async def delta(self, seq, text_):
+            raise ConnectionError("channel layer gone")
+
+    conversation, sink = await say("Hi there", OfflineBackend(), sink=FailingSink())
+    last = await Message.objects.filter(conversation=conversation).order_by("seq").alast()
+    assert last.text.startswith(APOLOGY)
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")])
+async def test_a_tool_input_holding_a_non_finite_number_is_refused_and_the_turn_goes_on(emma, fake, number):
+    # The SDK parses the model's 1e309 as infinity; the fake sends what json.dumps writes for it.
+    fake.enqueue(Reply([tool_use("process_refund", {"order_id": "ORD-78432", "reason": "defective",
+                                                    "amount": number})]),
+                 Reply([text("I couldn't process that amount.")]))
+    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=emma, language="en",
+                                                                    backend="claude")
+    _, sink = await say("Refund me", claude(fake), conversation)
+    assert sink.texts[-1] == "I couldn't process that amount."
+    tool_message = await Message.objects.filter(conversation=conversation, role="tool").alast()
+    assert tool_message.content[0]["is_error"] is True
