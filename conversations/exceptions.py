@@ -9,23 +9,11 @@ class InvalidFrame(HelpdeskError):
     code = "invalid_frame"
 
 
-class MessageTooLong(HelpdeskError):
-    code = "message_too_long"
-
-
-class RateLimited(HelpdeskError):
-    code = "rate_limited"
-
-
 class ConversationClosed(HelpdeskError):
     code = "conversation_closed"
 
     def default_message(self):
         return "This conversation is closed. Start a new one to keep chatting."
-
-
-class LimitReached(HelpdeskError):
-    code = "limit_reached"
 
 
 class InvalidRating(HelpdeskError):

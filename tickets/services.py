@@ -111,11 +111,6 @@ def queue_position(ticket: Ticket) -> int:
     return ahead.count() + 1
 
 
-def open_queue():
-    """Tickets agents work on, urgent first then longest waiting."""
-    return Ticket.objects.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING])
-
-
 def take_ticket(*, ticket: Ticket, agent) -> Ticket:
     """Assign `ticket` to `agent` unless someone else already has it (a conditional update: exactly one wins)."""
     now = timezone.now()
