@@ -11,7 +11,7 @@ PYTHON_BIN := $(shell for p in python3.12 python3.13 python3.14 python3 python; 
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: run test install migrate demo static browser-deps bench lock check clean
+.PHONY: run test lint install migrate demo static browser-deps bench lock check clean
 
 $(VENV)/.installed: requirements.lock
 	@test -n "$(PYTHON_BIN)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
@@ -22,7 +22,9 @@ $(VENV)/.installed: requirements.lock
 
 install: $(VENV)/.installed
 
+# upgrade_layout converts a database made before the apps were split (0.4 and earlier); a no-op otherwise.
 migrate: install
+	$(PY) manage.py upgrade_layout
 	$(PY) manage.py migrate --noinput -v 0
 
 demo: migrate
@@ -55,6 +57,12 @@ browser-deps:
 test: install browser-deps
 	$(PY) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
+# The house rules: ruff, and the dependency contracts of pyproject.toml (apps depend downwards only, chat and desk
+# independent, the LLM seam free of domain modules, no import cycles).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run

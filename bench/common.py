@@ -53,9 +53,9 @@ def fmt(value, digits=1) -> str:
 def print_table(title: str, headers: list[str], rows: list[list]) -> str:
     widths = [max(len(str(h)), *(len(fmt(r[i])) for r in rows)) for i, h in enumerate(headers)] if rows else \
         [len(h) for h in headers]
-    lines = [f"\n{title}", "  ".join(h.ljust(w) for h, w in zip(headers, widths)),
+    lines = [f"\n{title}", "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(fmt(c).ljust(w) for c, w in zip(row, widths)) for row in rows]
+    lines += ["  ".join(fmt(c).ljust(w) for c, w in zip(row, widths, strict=False)) for row in rows]
     text = "\n".join(lines)
     print(text, flush=True)
     return text

@@ -99,7 +99,7 @@ class SeedDesign:
         from conversations import services
 
         self.client = anthropic.Anthropic(api_key="bench-key", base_url=base_url, max_retries=0, timeout=120)
-        self.tools = [{k: v for k, v in tool.items()} for tool in TOOLS]
+        self.tools = [dict(tool.items()) for tool in TOOLS]
         self.system = SEED_SYSTEM_PROMPT.format(store=settings.STORE_NAME, name=customer.name, email=customer.email)
         self.conversation = services.start_conversation(session_key="seed", customer=customer, language="en",
                                                         backend="claude")

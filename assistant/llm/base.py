@@ -116,7 +116,7 @@ async def bounded(events: AsyncIterator[StreamEvent], *, first_event: float, bet
         try:
             async for event in events:
                 queue.put_nowait((True, event))
-        except Exception as error:  # noqa: BLE001 - handed to the reader, which raises it as an LLMError
+        except Exception as error:
             queue.put_nowait((False, error))
         else:
             queue.put_nowait((False, None))
@@ -144,7 +144,7 @@ async def bounded(events: AsyncIterator[StreamEvent], *, first_event: float, bet
         reader.cancel()
         try:
             await reader
-        except BaseException:  # noqa: BLE001 - the reader's own cancellation, or a failure nobody waits for
+        except BaseException:
             pass
 
 

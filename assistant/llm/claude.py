@@ -111,7 +111,7 @@ class ClaudeBackend:
                     await asyncio.sleep(0.5 * (attempt + 1))
                     continue
                 raise LLMError(kind, str(error), streamed=streamed) from error
-            except Exception as error:  # noqa: BLE001 - the SDK's parser raises plain errors on a malformed stream
+            except Exception as error:
                 log.warning("Claude stream was malformed (attempt %d): %r", attempt + 1, error)
                 if not streamed and attempt < INCOMPLETE_RETRIES:
                     continue

@@ -288,8 +288,8 @@ def _guess(conversation, times, email="guess@example.com"):
 
 
 @pytest.mark.parametrize("second_conversation", [
-    dict(session_key_hash="a" * 64),  # the same browser, after closing the chat
-    dict(client_address_hash="b" * 64),  # the same client address, another browser
+    {"session_key_hash": "a" * 64},  # the same browser, after closing the chat
+    {"client_address_hash": "b" * 64},  # the same client address, another browser
 ])
 def test_five_failed_look_ups_lock_a_new_conversation_sharing_a_key(emma_order, second_conversation):
     first = ConversationFactory(session_key_hash="a" * 64, client_address_hash="b" * 64)

@@ -93,7 +93,7 @@ async def test_an_unexpected_error_inside_the_turn_is_told_to_the_customer_and_c
         async def complete(self, **kwargs):
             await asyncio.sleep(30)  # the classifier is still thinking when the turn fails
 
-    before = {t for t in asyncio.all_tasks()}
+    before = set(asyncio.all_tasks())
     conversation, sink = await say("Hi", Broken())
     await assert_apologized_without_gap(conversation, sink)
     await asyncio.sleep(0)

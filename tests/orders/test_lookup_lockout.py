@@ -33,9 +33,9 @@ def order():
 
 
 @pytest.mark.parametrize("locked_by, then", [
-    ("the same session", dict(address="198.51.100.1", email="other@example.com")),
-    ("the same client address", dict(session="s2", email="other@example.com")),
-    ("the same target email", dict(session="s2", address="198.51.100.1")),
+    ("the same session", {"address": "198.51.100.1", "email": "other@example.com"}),
+    ("the same client address", {"session": "s2", "email": "other@example.com"}),
+    ("the same target email", {"session": "s2", "address": "198.51.100.1"}),
 ])
 def test_five_failures_lock_look_ups_for_any_identity_sharing_a_key(order, locked_by, then):
     fail(guest(), 5)

@@ -175,7 +175,7 @@ def test_a_refund_split_in_parts_needs_approval_once_the_parts_pass_the_threshol
     outcomes = _split(order, parts)
     assert [o.needs_approval for o in outcomes] == waits_for_a_person
     order.refresh_from_db()
-    assert order.refunded_total == sum(Decimal(p) for p, waits in zip(parts, waits_for_a_person) if not waits)
+    assert order.refunded_total == sum(Decimal(p) for p, waits in zip(parts, waits_for_a_person, strict=False) if not waits)
     assert order.refunded_total <= Decimal("200")
 
 
