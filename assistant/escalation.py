@@ -19,10 +19,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
-from assistant.handoff import open_handoff
 from assistant.language import is_thanks
 from assistant.sentiment import SentimentScore
 from conversations import services as conversations
+from conversations.handoff import open_handoff
 from conversations.models import Conversation, ConversationEvent, Message
 from tickets import services as tickets
 from tickets.models import Ticket

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from conversations import services as conversations
+from conversations.handoff import open_handoff
 from conversations.models import REOPEN_WINDOW, Conversation, ConversationEvent
 from faq.search import search_faq as run_faq_search
 from helpdesk.emails import InvalidEmail, canonical_email_or_blank
@@ -28,8 +29,6 @@ from orders.models import Refund
 from orders.policy import parse_amount
 from tickets import services as tickets
 from tickets.models import Ticket
-
-from .handoff import open_handoff
 
 log = logging.getLogger(__name__)
 

@@ -40,10 +40,10 @@ from assistant.language import detect_language
 from assistant.llm import FinalMessage, LLMError, LLMRequest, TextDelta, ToolUseStarted, Usage, bounded, get_backend
 from assistant.models import ToolCall
 from assistant.prompts import system_blocks
-from assistant.sinks import ChannelLayerSink, TurnSink
 from assistant.tools import TOOLS, ToolBudget, ToolContext, ToolResult, run_tool, status_label
 from conversations import services as conversations
 from conversations.models import Conversation, ConversationEvent, Message
+from conversations.sinks import ChannelLayerSink, TurnSink
 from helpdesk.db import in_thread
 from helpdesk.realtime import abroadcast, conversation_group
 

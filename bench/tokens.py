@@ -33,9 +33,9 @@ async def ours(fake, customer, lines) -> dict:
 
     from assistant import memory, turn
     from assistant.llm.claude import ClaudeBackend
-    from assistant.sinks import RecordingSink
     from conversations import services
     from conversations.models import Conversation
+    from conversations.sinks import RecordingSink
 
     backend = ClaudeBackend(api_key="bench-key", base_url=fake.base_url, max_retries=0, timeout=60)
     conversation = await sync_to_async(services.start_conversation)(session_key="tokens", customer=customer,

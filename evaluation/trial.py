@@ -15,9 +15,9 @@ from django.db import connections
 
 from assistant import turn
 from assistant.language import detect_language
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.sinks import RecordingSink
 from evaluation.scenarios import Scenario
 from faq.models import FaqEntry
 from orders.models import Customer, Order, Refund

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from assistant import turn
 from assistant.llm.offline import OfflineBackend
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, ConversationEvent, Message
+from conversations.sinks import RecordingSink
 from desk import takeover
 from helpdesk.fingerprints import session_fingerprint
 from orders.models import Customer, Order, Refund

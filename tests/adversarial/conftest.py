@@ -12,8 +12,8 @@ from asgiref.sync import sync_to_async
 from assistant import turn
 from assistant.llm.claude import ClaudeBackend
 from assistant.sentiment import CLASSIFIER_SYSTEM
-from assistant.sinks import RecordingSink
 from conversations import services
+from conversations.sinks import RecordingSink
 from tests.fakes.messages_api import FakeMessagesAPI, Reply, text, tool_use
 
 

@@ -11,9 +11,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from assistant import turn
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.sinks import RecordingSink
 from orders.models import Order, Refund
 from tests.assistant.conftest import claude
 from tests.fakes.messages_api import Fault, Reply, text, tool_use

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from assistant import turn
 from assistant.llm.offline import OfflineBackend
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.sinks import RecordingSink
 from tests.chat.wsclient import connect, receive_until, settle_turns
 
 pytestmark = pytest.mark.django_db(transaction=True)

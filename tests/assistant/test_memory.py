@@ -8,9 +8,9 @@ from django.conf import settings
 
 from assistant import memory, turn
 from assistant.llm.offline import OfflineBackend
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.sinks import RecordingSink
 from tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.core.management import call_command
 
 from assistant import turn
 from assistant.llm.offline import OfflineBackend
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.sinks import RecordingSink
 from orders.models import Refund
 from tickets.models import Ticket
 

@@ -4,8 +4,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from assistant import turn
-from assistant.sinks import RecordingSink
 from conversations.models import Message
+from conversations.sinks import RecordingSink
 from orders.models import LookupFailure
 from tests.assistant.test_turn_takeover import ScriptedModel, conversation_with_message
 

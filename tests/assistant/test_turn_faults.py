@@ -9,9 +9,9 @@ from asgiref.sync import sync_to_async
 from assistant import turn
 from assistant.llm import FinalMessage, TextDelta, Usage
 from assistant.llm.offline import OfflineBackend
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.sinks import RecordingSink
 from tests.assistant.conftest import claude
 from tests.fakes.messages_api import Fault, Reply, text, tool_use
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from assistant import turn
 from assistant.llm import FinalMessage, TextDelta, Usage
 from assistant.llm.offline import OfflineBackend
-from assistant.sinks import RecordingSink
 from assistant.turn import TurnLease
 from conversations import services
 from conversations.models import Conversation
+from conversations.sinks import RecordingSink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,9 @@ from asgiref.sync import sync_to_async
 from assistant import tools, turn
 from assistant.llm import FinalMessage, TextDelta, ToolUseStarted, Usage
 from assistant.models import ToolCall
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation, Message
+from conversations.sinks import RecordingSink
 from desk import takeover
 from tests.factories import AgentFactory
 from tickets.models import Ticket

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assistant import turn
 from assistant.llm import backend_name, get_backend
-from assistant.sinks import RecordingSink
 from conversations import services
 from conversations.models import Conversation
+from conversations.sinks import RecordingSink
 from orders.services import find_customer_by_email
 
 

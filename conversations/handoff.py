@@ -10,10 +10,11 @@ import re
 
 from django.db import transaction
 
-from conversations import services as conversations
-from conversations.models import Conversation, ConversationEvent, Message
 from tickets import services as tickets
 from tickets.models import Ticket
+
+from . import services as conversations
+from .models import Conversation, ConversationEvent, Message
 
 ORDER_NUMBER = re.compile(r"\bORD-?\d{5}\b", re.IGNORECASE)
 

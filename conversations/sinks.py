@@ -1,4 +1,6 @@
-"""Where a turn's output goes: a TurnSink.
+"""Where a message being written goes, word by word, before and after it is stored: a TurnSink.
+
+The sending side of what `conversations.consumers` receives (`chat.delta`, `chat.tool_status`, `chat.stored`).
 
 Live chats use ChannelLayerSink: every event goes to the conversation's group, so every tab, every process and
 the agent console see it. Stored messages are announced by seq and loaded from the database by the consumers (the
@@ -9,8 +11,9 @@ the terminal chat and the tests.
 import asyncio
 from typing import Protocol
 
-from conversations.models import Message
 from helpdesk.realtime import abroadcast, conversation_group
+
+from .models import Message
 
 
 class TurnSink(Protocol):
