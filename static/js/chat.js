@@ -9,6 +9,7 @@
  * an ack: an ack says nothing about what came before it). While live updates are down (realtime_unavailable) it
  * asks for that replay every few seconds, until `realtime_restored`.
  * Customer text is inserted as text; assistant and agent messages arrive as server-sanitized HTML.
+ * The socket (socket.js) and the transcript's seq bookkeeping (transcript.js) are shared with the agent console.
  */
 (function () {
   "use strict";
@@ -30,16 +31,13 @@
   root.querySelectorAll('[data-role="strings"] [data-s]').forEach((el) => { strings[el.dataset.s] = el.textContent; });
 
   const OUTBOX_KEY = "helpdesk.chat.outbox";
+  const transcript = HelpdeskTranscript(log, { send, ordered: true });
+  let connection = null;
   const state = {
-    socket: null,
     connected: false,
     needResume: false,
-    retries: 0,
     conversation: null,
     status: "new",
-    lastSeq: 0,
-    rendered: new Set(),
-    drafts: new Map(),
     typingTimer: null,
     lastTypingSent: 0,
     csat: null,
@@ -56,30 +54,8 @@
   }
 
   // --- rendering ---------------------------------------------------------------------------------------------------
-  function scrollDown() { log.scrollTop = log.scrollHeight; }
-
-  function addItem(className, builder, seq) {
-    const li = document.createElement("li");
-    li.className = "msg " + className;
-    if (seq !== undefined && seq !== null) li.dataset.seq = String(seq);
-    builder(li);
-    // Keep the log in seq order even if frames arrive out of order.
-    if (seq !== undefined && seq !== null) {
-      const later = Array.from(log.children).find((el) => el.dataset.seq && Number(el.dataset.seq) > seq);
-      if (later) { log.insertBefore(li, later); scrollDown(); return li; }
-    }
-    log.appendChild(li);
-    scrollDown();
-    return li;
-  }
-
-  function bubble(li, text, html) {
-    const div = document.createElement("div");
-    div.className = "bubble";
-    if (html !== undefined) div.innerHTML = html; else div.textContent = text;
-    li.appendChild(div);
-    return div;
-  }
+  const { scrollDown, bubble } = transcript;
+  const addItem = (className, builder, seq) => transcript.item("msg " + className, seq, builder);
 
   function renderCustomer(text, clientId, seq, pending) {
     let li = clientId ? log.querySelector(`li[data-client-id="${CSS.escape(clientId)}"]`) : null;
@@ -91,27 +67,17 @@
     return li;
   }
 
-  function renderAssistantDelta(seq, text) {
-    let draft = state.drafts.get(seq);
-    if (!draft) {
-      if (state.rendered.has("m" + seq)) return;
-      const li = addItem("assistant streaming", (el) => bubble(el, ""), seq);
-      draft = li.querySelector(".bubble");
-      state.drafts.set(seq, draft);
-    }
-    draft.textContent += text;
+  function renderAssistantDelta(frame) {
+    const draft = transcript.delta(frame, () => addItem("assistant streaming", (el) => bubble(el, ""), frame.seq)
+      .querySelector(".bubble"));
+    if (!draft) return;
     setStatus("");
     scrollDown();
   }
 
   function renderHtmlMessage(kind, seq, html, name) {
-    if (state.rendered.has("m" + seq)) return;
-    state.rendered.add("m" + seq);
-    const draft = state.drafts.get(seq);
-    if (draft) {
-      draft.innerHTML = html;
-      draft.parentElement.classList.remove("streaming");
-      state.drafts.delete(seq);
+    if (!transcript.once("m" + seq)) return;
+    if (transcript.finish(seq, html)) {
       scrollDown();
       return;
     }
@@ -127,9 +93,7 @@
   }
 
   function renderNotice(seq, text) {
-    const key = "n" + seq + text;
-    if (state.rendered.has(key)) return;
-    state.rendered.add(key);
+    if (!transcript.once("n" + seq + text)) return;
     addItem("notice", (li) => { li.textContent = text; }, seq);
   }
 
@@ -162,9 +126,7 @@
   }
 
   function renderAction(frame) {
-    const key = `a${frame.seq}:${frame.kind}:${frame.ticket || frame.order_id || ""}`;
-    if (state.rendered.has(key)) return;
-    state.rendered.add(key);
+    if (!transcript.once(`a${frame.seq}:${frame.kind}:${frame.ticket || frame.order_id || ""}`)) return;
     let builder;
     if (frame.kind === "refund") {
       builder = card(strings.refundDone, [[frame.order_id, money(frame.amount, frame.currency)], ["", frame.timing]]);
@@ -204,54 +166,12 @@
     if (showCsat) csatForm.querySelector("input").focus({ preventScroll: true });
   }
 
-  function startedNewConversation() {
-    // Earlier messages stay on screen, but seq numbers restart with the new conversation.
-    log.querySelectorAll("li[data-seq]").forEach((li) => { delete li.dataset.seq; });
-    state.rendered.clear();
-    state.drafts.clear();
-    state.lastSeq = 0;
-  }
-
   function updateSendable() {
     sendButton.disabled = !input.value.trim();
   }
 
   // --- socket ------------------------------------------------------------------------------------------------------
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${location.host}${root.dataset.wsPath}?lang=${encodeURIComponent(root.dataset.lang)}`;
-    const socket = new WebSocket(url);
-    state.socket = socket;
-    socket.addEventListener("open", () => {
-      state.connected = true;
-      state.needResume = true;
-      state.retries = 0;
-      setBanner("");
-      updateSendable();
-    });
-    socket.addEventListener("message", (event) => {
-      let frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      handle(frame);
-    });
-    socket.addEventListener("close", () => {
-      state.connected = false;
-      stopPolling();
-      updateSendable();
-      setBanner(strings.reconnecting);
-      const delay = Math.min(10000, 500 * 2 ** state.retries) * (0.75 + Math.random() / 2);
-      state.retries += 1;
-      setTimeout(connect, delay);
-    });
-  }
-
-  function send(frame) {
-    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
-      state.socket.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
-  }
+  function send(frame) { return connection ? connection.send(frame) : false; }
 
   function flushOutbox() {
     loadOutbox().forEach((item) => send({ type: "message", text: item.text, client_id: item.client_id }));
@@ -259,11 +179,12 @@
 
   const handlers = {
     state(frame) {
-      if (frame.conversation !== state.conversation && state.conversation !== null) startedNewConversation();
+      // Earlier messages stay on screen, but seq numbers restart with the new conversation.
+      if (frame.conversation !== state.conversation && state.conversation !== null) transcript.restart();
       applyState(frame);
       if (state.needResume) {
         state.needResume = false;
-        if (frame.conversation) send({ type: "resume", last_seq: state.lastSeq });
+        if (frame.conversation) transcript.resume();
         flushOutbox();
       }
     },
@@ -277,35 +198,32 @@
         if (shown && typeof frame.text === "string") shown.textContent = frame.text;
       }
       saveOutbox(loadOutbox().filter((item) => item.client_id !== frame.client_id));
-      state.rendered.add("m" + frame.seq);
-      // Not state.lastSeq: the ack comes straight back, while what was stored before it may not have arrived.
+      transcript.rendered.add("m" + frame.seq);
+      // Not transcript.saw(): the ack comes straight back, while what was stored before it may not have arrived.
       if (state.status === "bot" || state.status === "new") setStatus(strings.thinking);
     },
     "customer.message"(frame) {
-      if (!state.rendered.has("m" + frame.seq)) {
-        state.rendered.add("m" + frame.seq);
-        renderCustomer(frame.text, frame.client_id, frame.seq, false);
-      }
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      if (transcript.once("m" + frame.seq)) renderCustomer(frame.text, frame.client_id, frame.seq, false);
+      transcript.saw(frame.seq);
     },
-    "assistant.delta"(frame) { renderAssistantDelta(frame.seq, frame.text); },
+    "assistant.delta"(frame) { renderAssistantDelta(frame); },
     "assistant.message"(frame) {
       renderHtmlMessage("assistant", frame.seq, frame.html);
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
       setStatus(frame.continues ? strings.thinking : "");
     },
     "agent.message"(frame) {
       renderHtmlMessage("agent", frame.seq, frame.html, frame.name);
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
       setStatus("");
     },
     "agent.joined"(frame) {
       renderNotice(frame.seq, `${frame.name} ${strings.joined}`);
-      state.lastSeq = Math.max(state.lastSeq, frame.seq || 0);
+      transcript.saw(frame.seq);
     },
     notice(frame) {
       renderNotice(frame.seq, frame.text);
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
     },
     action(frame) { renderAction(frame); },
     "tool.status"(frame) { setStatus(frame.label); },
@@ -321,18 +239,16 @@
     },
     error(frame) {
       setStatus("");
-      if (frame.code === "realtime_unavailable") pollWhileRealtimeIsDown();
       if (frame.client_id && refuseMessage(frame)) return;
-      const li = addItem("error", (el) => { el.textContent = frame.message; });
-      li.setAttribute("role", "alert");
-      if (frame.code === "realtime_unavailable") li.dataset.realtime = "down";
-    },
-    realtime_restored(frame) {
-      stopPolling();
-      log.querySelectorAll('li[data-realtime="down"]').forEach((li) => li.remove());
-      if (frame.message) renderNotice("realtime" + Date.now(), frame.message);
+      showError(frame);
     },
   };
+
+  function showError(frame) {
+    const li = addItem("error", (el) => { el.textContent = frame.message; });
+    li.setAttribute("role", "alert");
+    return li;
+  }
 
   // The server refused one of our messages. Transient refusals keep it in the outbox (a rate limit: sent again
   // once the window allows it); any other takes it out, or every reload would send it and be refused again.
@@ -369,20 +285,16 @@
   // Live updates down (the server's channel layer is unreachable): ask the server to replay from the database
   // every few seconds until it says they are back (realtime_restored), so answers still arrive. A new socket
   // starts over: if the outage goes on, its server says so again.
-  function pollWhileRealtimeIsDown() {
-    if (state.polling) return;
-    state.polling = setInterval(() => {
-      send({ type: "resume", last_seq: state.lastSeq });
-    }, 3000);
+  function realtimeInterrupted(frame) {
+    setStatus("");
+    transcript.poll();
+    showError(frame).dataset.realtime = "down";
   }
 
-  function stopPolling() {
-    if (state.polling) { clearInterval(state.polling); state.polling = null; }
-  }
-
-  function handle(frame) {
-    const handler = handlers[frame.type];
-    if (handler) handler(frame);
+  function realtimeRestored(frame) {
+    transcript.stopPolling();
+    log.querySelectorAll('li[data-realtime="down"]').forEach((li) => li.remove());
+    if (frame.message) renderNotice("realtime" + Date.now(), frame.message);
   }
 
   // --- user actions ------------------------------------------------------------------------------------------------
@@ -432,8 +344,7 @@
   $("new-chat").addEventListener("click", () => {
     csatForm.hidden = true;
     Array.from(log.querySelectorAll("li:not(.intro)")).forEach((li) => li.remove());
-    state.rendered.clear();
-    state.drafts.clear();
+    transcript.forget();
     setBanner("");
     input.focus();
   });
@@ -453,5 +364,23 @@
     setOpen(sessionStorage.getItem("helpdesk.chat.open") === "1");
   }
 
-  connect();
+  connection = HelpdeskSocket.connect({
+    path: `${root.dataset.wsPath}?lang=${encodeURIComponent(root.dataset.lang)}`,
+    jitter: true,
+    handlers,
+    interrupted: realtimeInterrupted,
+    restored: realtimeRestored,
+    opened() {
+      state.connected = true;
+      state.needResume = true;
+      setBanner("");
+      updateSendable();
+    },
+    closed() {
+      state.connected = false;
+      transcript.stopPolling();
+      updateSendable();
+      setBanner(strings.reconnecting);
+    },
+  });
 })();

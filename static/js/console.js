@@ -2,6 +2,7 @@
  * The agent console: one conversation over /ws/agent/<id>/. Replays the transcript from the database (resume),
  * then follows it live: customer messages with their sentiment, the assistant's answers and tool calls, typing.
  * Take over / Resolve / Hand back are frames; the server decides (two agents cannot take one conversation).
+ * The socket (socket.js) and the transcript's seq bookkeeping (transcript.js) are shared with the widget.
  */
 (function () {
   "use strict";
@@ -9,26 +10,17 @@
   const root = document.getElementById("console");
   if (!root) return;
   const $ = (role) => root.querySelector(`[data-role="${role}"]`);
-  const transcript = $("transcript");
+  const list = $("transcript");
   const input = $("input");
   const composer = $("composer");
   const statusPill = $("status");
   const errorBox = $("error");
-  const state = { socket: null, lastSeq: 0, retries: 0, drafts: new Map(), rendered: new Set(), typingTimer: null,
-                  lastTyping: 0 };
+  const transcript = HelpdeskTranscript(list, { send });
+  const { item, bubble, once } = transcript;
+  let connection = null;
+  const state = { resumed: false, typingTimer: null, lastTyping: 0 };
   const STATUS_LABELS = { bot: "With the assistant", waiting: "Waiting for a person", agent: "With an agent",
                           closed: "Closed" };
-
-  function scrollDown() { transcript.scrollTop = transcript.scrollHeight; }
-
-  function item(className, seq) {
-    const li = document.createElement("li");
-    li.className = className;
-    if (seq) li.dataset.seq = String(seq);
-    transcript.appendChild(li);
-    scrollDown();
-    return li;
-  }
 
   function meta(li, who, extra) {
     const line = document.createElement("div");
@@ -58,20 +50,6 @@
     return wrap;
   }
 
-  function bubble(li, text, html) {
-    const div = document.createElement("div");
-    div.className = "bubble";
-    if (html !== undefined) div.innerHTML = html; else div.textContent = text;
-    li.appendChild(div);
-    return div;
-  }
-
-  function once(key) {
-    if (state.rendered.has(key)) return false;
-    state.rendered.add(key);
-    return true;
-  }
-
   const handlers = {
     state(frame) {
       statusPill.textContent = STATUS_LABELS[frame.status] || frame.status;
@@ -84,9 +62,9 @@
       $("resolve").hidden = !mine;
       composer.hidden = !mine;
       if (mine) input.focus();
-      if (state.lastSeq === 0 && !state.resumed) {
+      if (transcript.lastSeq === 0 && !state.resumed) {
         state.resumed = true;
-        send({ type: "resume", last_seq: 0 });
+        transcript.resume();
       }
     },
     "customer.message"(frame) {
@@ -94,36 +72,33 @@
       const li = item("customer", frame.seq);
       meta(li, "Customer", sentimentBadge(frame.sentiment));
       bubble(li, frame.text);
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
     },
     sentiment(frame) {
-      const li = transcript.querySelector(`li.customer[data-seq="${frame.seq}"] .meta`);
+      const li = list.querySelector(`li.customer[data-seq="${frame.seq}"] .meta`);
       if (li) {
         li.querySelectorAll(".sentiment, .flag").forEach((el) => el.remove());
         li.appendChild(sentimentBadge(frame));
       }
     },
     "assistant.delta"(frame) {
-      let draft = state.drafts.get(frame.seq);
-      if (!draft) {
-        if (state.rendered.has("m" + frame.seq)) return;
+      transcript.delta(frame, () => {
         const li = item("assistant", frame.seq);
         meta(li, "Alex (assistant)");
-        draft = bubble(li, "");
-        state.drafts.set(frame.seq, draft);
-      }
-      draft.textContent += frame.text;
+        return bubble(li, "");
+      });
     },
     "assistant.message"(frame) {
       if (!once("m" + frame.seq)) return;
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
-      let draft = state.drafts.get(frame.seq);
+      transcript.saw(frame.seq);
+      const draft = transcript.drafts.get(frame.seq);
       if (frame.html) {
-        if (draft) { draft.innerHTML = frame.html; state.drafts.delete(frame.seq); }
-        else { const li = item("assistant", frame.seq); meta(li, "Alex (assistant)"); bubble(li, null, frame.html); }
+        if (!transcript.finish(frame.seq, frame.html)) {
+          const li = item("assistant", frame.seq); meta(li, "Alex (assistant)"); bubble(li, null, frame.html);
+        }
       } else if (draft) {
         draft.parentElement.remove();
-        state.drafts.delete(frame.seq);
+        transcript.drafts.delete(frame.seq);
       }
       (frame.tools || []).forEach((tool) => {
         const li = item("tool", frame.seq);
@@ -132,7 +107,7 @@
     },
     "tool.result"(frame) {
       if (!once("t" + frame.seq)) return;
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
       (frame.content || []).forEach((block) => {
         const li = item("tool" + (block.is_error ? " error" : ""), frame.seq);
         let text = block.content;
@@ -145,17 +120,17 @@
       const li = item("agent", frame.seq);
       meta(li, frame.name || "Agent");
       bubble(li, null, frame.html);
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
     },
     "agent.joined"(frame) {
       if (!once("m" + frame.seq)) return;
       item("notice", frame.seq).textContent = `${frame.name} joined the conversation`;
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
     },
     notice(frame) {
       if (frame.seq && !once("m" + frame.seq)) return;
       item("notice", frame.seq).textContent = frame.text;
-      if (frame.seq) state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      transcript.saw(frame.seq);
     },
     action(frame) {
       if (!once(`a${frame.seq}${frame.kind}`)) return;
@@ -170,59 +145,15 @@
       state.typingTimer = setTimeout(() => { $("typing").textContent = ""; }, 4000);
     },
     ack() { errorBox.hidden = true; },
-    error(frame) {
-      errorBox.textContent = frame.message;
-      errorBox.hidden = false;
-      if (frame.code === "realtime_unavailable") {
-        // Live updates are down: replay from the database every few seconds until the server says they are back.
-        $("connection").textContent = "Live updates interrupted";
-        if (!state.polling) state.polling = setInterval(() => send({ type: "resume", last_seq: state.lastSeq }), 3000);
-      }
-    },
-    realtime_restored() {
-      clearInterval(state.polling);
-      state.polling = null;
-      errorBox.hidden = true;
-      $("connection").textContent = "Live";
-    },
+    error: showError,
   };
 
-  function send(frame) {
-    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
-      state.socket.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
+  function showError(frame) {
+    errorBox.textContent = frame.message;
+    errorBox.hidden = false;
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
-    state.socket = socket;
-    socket.addEventListener("open", () => {
-      state.retries = 0;
-      $("connection").textContent = "Live";
-      if (state.resumed) send({ type: "resume", last_seq: state.lastSeq });
-    });
-    socket.addEventListener("message", (event) => {
-      let frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      const handler = handlers[frame.type];
-      if (handler) handler(frame);
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4403 || event.code === 4404) {
-        $("connection").textContent = event.code === 4403 ? "Not allowed" : "Not found";
-        return;
-      }
-      clearInterval(state.polling);
-      state.polling = null;
-      $("connection").textContent = "Reconnecting…";
-      const delay = Math.min(10000, 500 * 2 ** state.retries);
-      state.retries += 1;
-      setTimeout(connect, delay);
-    });
-  }
+  function send(frame) { return connection ? connection.send(frame) : false; }
 
   function submit() {
     const text = input.value.trim();
@@ -243,5 +174,29 @@
   $("resolve").addEventListener("click", () => send({ type: "resolve" }));
   $("hand-back").addEventListener("click", () => send({ type: "hand_back" }));
 
-  connect();
+  connection = HelpdeskSocket.connect({
+    path: root.dataset.wsPath,
+    finalCodes: [4403, 4404],
+    handlers,
+    interrupted(frame) {
+      showError(frame);
+      // Live updates are down: replay from the database every few seconds until the server says they are back.
+      $("connection").textContent = "Live updates interrupted";
+      transcript.poll();
+    },
+    restored() {
+      transcript.stopPolling();
+      errorBox.hidden = true;
+      $("connection").textContent = "Live";
+    },
+    opened() {
+      $("connection").textContent = "Live";
+      if (state.resumed) transcript.resume();
+    },
+    closed() {
+      transcript.stopPolling();
+      $("connection").textContent = "Reconnecting…";
+    },
+    final(code) { $("connection").textContent = code === 4403 ? "Not allowed" : "Not found"; },
+  });
 })();

@@ -1,13 +1,13 @@
 /*
  * The live queue: the admin's ticket changelist updates without a reload when a hand-off arrives, moves or is taken.
- * The socket only says "something changed"; the rows come from the server (the changelist itself, re-fetched).
+ * The socket (socket.js) only says "something changed"; the rows come from the server (the changelist itself,
+ * re-fetched).
  */
 (function () {
   "use strict";
   const badge = document.querySelector('[data-role="queue-badge"]');
   const live = document.querySelector('[data-role="queue-live"]');
   if (!badge) return;
-  let retries = 0;
   let refreshing = null;
 
   function showCount(waiting) {
@@ -28,35 +28,29 @@
     }
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws/agent/queue/`);
-    socket.addEventListener("open", () => { retries = 0; live.textContent = "Live"; });
-    socket.addEventListener("message", (event) => {
-      const frame = JSON.parse(event.data);
-      if (frame.type === "error" && frame.code === "realtime_unavailable") {
-        live.textContent = "Live updates interrupted: reload for the latest";
-        return;
-      }
-      if (frame.type === "realtime_restored") {
-        live.textContent = "Live";
-        clearTimeout(refreshing);
-        refreshing = setTimeout(refreshRows, 150);  // what changed meanwhile
-        return;
-      }
-      if (frame.type !== "queue") return;
-      showCount(frame.waiting);
-      if (frame.change) {
-        if (frame.change === "created" && frame.kind === "handoff") live.textContent = `New hand-off ${frame.ticket}`;
-        clearTimeout(refreshing);
-        refreshing = setTimeout(refreshRows, 150);
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4403) return;
-      live.textContent = "Reconnecting…";
-      setTimeout(connect, Math.min(10000, 500 * 2 ** retries++));
-    });
+  function refreshSoon() {
+    clearTimeout(refreshing);
+    refreshing = setTimeout(refreshRows, 150);
   }
-  connect();
+
+  HelpdeskSocket.connect({
+    path: "/ws/agent/queue/",
+    finalCodes: [4403],
+    handlers: {
+      queue(frame) {
+        showCount(frame.waiting);
+        if (frame.change) {
+          if (frame.change === "created" && frame.kind === "handoff") live.textContent = `New hand-off ${frame.ticket}`;
+          refreshSoon();
+        }
+      },
+    },
+    interrupted() { live.textContent = "Live updates interrupted: reload for the latest"; },
+    restored() {
+      live.textContent = "Live";
+      refreshSoon();  // what changed meanwhile
+    },
+    opened() { live.textContent = "Live"; },
+    closed() { live.textContent = "Reconnecting…"; },
+  });
 })();
