@@ -14,12 +14,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from conversations.exceptions import InvalidConversationTransition
+from helpdesk.statuses import Actor, StatusChange, StatusPipeline
 
 # A conversation about the same order within this window of a closed one reopens it (and counts as a reopen).
 REOPEN_WINDOW = timedelta(days=7)
 
 
-class Conversation(models.Model):
+class Conversation(StatusPipeline, models.Model):
     class Status(models.TextChoices):
         BOT = "bot", _("With the assistant")
         WAITING = "waiting", _("Waiting for a person")
@@ -38,6 +39,8 @@ class Conversation(models.Model):
         Status.AGENT: {Status.BOT, Status.CLOSED, Status.WAITING},
         Status.CLOSED: {Status.BOT},
     }
+    transition_error = InvalidConversationTransition
+    transition_noun = "A conversation"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey(
@@ -113,10 +116,12 @@ class Conversation(models.Model):
     def is_open(self) -> bool:
         return self.status != self.Status.CLOSED
 
-    def transition_to(self, status: str) -> None:
-        if status != self.status and status not in self.ALLOWED_TRANSITIONS[self.status]:
-            raise InvalidConversationTransition(f"A conversation cannot go from {self.status} to {status}.")
-        self.status = status
+
+class ConversationStatusChange(StatusChange):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        indexes = [models.Index(fields=["conversation", "created_at"])]
 
 
 class Message(models.Model):
@@ -189,11 +194,7 @@ class ConversationEvent(models.Model):
         LIMIT_HIT = "limit_hit", _("Limit reached")
         FAULT = "fault", _("Fault")
 
-    class Actor(models.TextChoices):
-        CUSTOMER = "customer", _("Customer")
-        ASSISTANT = "assistant", _("Assistant")
-        AGENT = "agent", _("Agent")
-        SYSTEM = "system", _("System")
+    Actor = Actor
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -195,8 +195,11 @@ def reserve_seq(conversation_id) -> int:
 
 def set_status(conversation: Conversation, status: str, *, actor: str, kind: str | None = None, detail: str = "",
                user=None, **fields) -> Conversation:
-    """Move the conversation through its pipeline (under the caller's transaction) and wake its sockets."""
-    conversation.transition_to(status)
+    """Move the conversation through its pipeline (under the caller's transaction) and wake its sockets.
+
+    The status, `fields` and the history row (by `actor`; `user` for a person, `detail` as its note) are written
+    by one save."""
+    conversation.transition_to(status, actor=actor, user=user, note=detail)
     for name, value in fields.items():
         setattr(conversation, name, value)
     conversation.save(update_fields=["status", *fields])
@@ -223,7 +226,7 @@ def close_conversation(*, conversation_id, actor: str, user=None) -> Conversatio
 
     ticket = open_handoff_for(conversation.pk)
     if ticket is not None:
-        solve_ticket(ticket=ticket)
+        solve_ticket(ticket=ticket, actor=actor, user=user)
     return set_status(conversation, Conversation.Status.CLOSED, actor=actor, kind=ConversationEvent.Kind.CLOSED,
                       user=user, closed_at=timezone.now(), outcome=outcome, turn_lease_until=None,
                       turn_lease_owner="")

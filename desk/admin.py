@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation, ConversationEvent, Message
 from desk import takeover
+from helpdesk.admin import StatusHistoryAdmin
 from helpdesk.exceptions import HelpdeskError
 from tickets.admin import TicketAdmin
 from tickets.models import Ticket
@@ -53,7 +54,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(StatusHistoryAdmin, admin.ModelAdmin):
     list_display = ["short_id", "customer", "verified_email", "status", "outcome", "language", "csat_score", "started_at",
                     "console"]
     list_filter = ["status", "outcome", "language", "backend", "csat_score"]
@@ -62,7 +63,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
     # Never shown, not even read-only: the session fingerprint identifies a live credential.
     exclude = ["session_key_hash", "client_address_hash"]
-    readonly_fields = ["id", "started_at", "last_activity_at"]
+    readonly_fields = ["id", "started_at", "last_activity_at", "status_history"]
     inlines = [EventInline, MessageInline]
     actions = ["close"]
 

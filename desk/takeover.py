@@ -16,6 +16,7 @@ from conversations import services as conversations
 from conversations.exceptions import ConversationClosed
 from conversations.models import Conversation, ConversationEvent, Message
 from helpdesk.realtime import broadcast_on_commit, conversation_group
+from helpdesk.statuses import Actor
 from tickets import services as tickets
 from tickets.exceptions import AlreadyTaken
 from tickets.models import Ticket
@@ -42,11 +43,11 @@ def take_over(*, conversation_id, agent) -> Conversation:
     before = Conversation.objects.select_for_update().get(pk=conversation_id)
     if before.status == Conversation.Status.AGENT and before.assigned_agent_id == agent.pk:
         return before
-    claimed = (
-        Conversation.objects.filter(pk=conversation_id)
-        .filter(Q(status__in=[Conversation.Status.WAITING, Conversation.Status.BOT])
-                | Q(status=Conversation.Status.AGENT, assigned_agent=agent))
-        .update(status=Conversation.Status.AGENT, assigned_agent=agent)
+    claimed = Conversation.claim_transition(
+        conversation_id, Conversation.Status.AGENT, actor=Actor.AGENT, user=agent,
+        where=(Q(status__in=[Conversation.Status.WAITING, Conversation.Status.BOT])
+               | Q(status=Conversation.Status.AGENT, assigned_agent=agent)),
+        assigned_agent=agent,
     )
     conversation = Conversation.objects.select_related("assigned_agent").get(pk=conversation_id)
     if not claimed:
@@ -112,7 +113,7 @@ def hand_back(*, conversation_id, agent) -> Conversation:
     _check_holder(conversation, agent)
     ticket = tickets.open_handoff_for(conversation.pk)
     if ticket is not None:
-        tickets.release_ticket(ticket=ticket)
+        tickets.release_ticket(ticket=ticket, agent=agent)
     with override(conversation.language):
         text = _("%(name)s handed the conversation back to Alex, our assistant.") % {"name": agent_name(agent)}
     _announce(conversation.pk, "agent.left", agent, text)
@@ -163,7 +164,7 @@ def solve_from_queue(*, ticket_id, user) -> Ticket:
         status = _locked_status(ticket.conversation_id)
         if status in _WITH_A_PERSON:
             close_as_staff(conversation_id=ticket.conversation_id, user=user)
-    return tickets.solve_ticket(ticket=ticket)
+    return tickets.solve_ticket(ticket=ticket, actor=Actor.AGENT, user=user)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ order or refund is added or deleted by hand.
 
 from django.contrib import admin, messages
 
+from helpdesk.admin import StatusHistoryAdmin
 from helpdesk.exceptions import HelpdeskError
 
 from . import services
@@ -53,7 +54,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(StatusHistoryAdmin, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "total", "refunded_total", "currency", "placed_at", "carrier"]
     list_filter = ["status", "currency", "carrier"]
     search_fields = ["number", "customer__email", "customer__name", "tracking_number"]
@@ -62,7 +63,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
     # The owner decides who may see the order; the dates, total and refunded total decide what may be refunded.
     readonly_fields = ["number", "customer", "status", "placed_at", "shipped_at", "delivered_at", "total",
-                       "refunded_total", "currency"]
+                       "refunded_total", "currency", "status_history"]
     fields = [*readonly_fields, "expected_delivery", "carrier", "tracking_number", "notes"]
 
     def has_add_permission(self, request):

@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.statuses import StatusChange, StatusPipeline
+
 from .exceptions import InvalidStatusTransition
 
 
@@ -64,7 +66,7 @@ class Product(models.Model):
         return self.name
 
 
-class Order(models.Model):
+class Order(StatusPipeline, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         PAID = "paid", _("Paid")
@@ -83,6 +85,8 @@ class Order(models.Model):
         Status.CANCELLED: set(),
         Status.REFUNDED: set(),
     }
+    transition_error = InvalidStatusTransition
+    transition_noun = "An order"
 
     class Currency(models.TextChoices):
         USD = "USD", "USD"
@@ -120,14 +124,12 @@ class Order(models.Model):
     def refundable_amount(self) -> Decimal:
         return self.total - self.refunded_total
 
-    def can_transition_to(self, status: str) -> bool:
-        return status in self.ALLOWED_TRANSITIONS.get(self.status, set())
 
-    def transition_to(self, status: str) -> None:
-        """Move to `status`, or raise InvalidStatusTransition for a move the pipeline does not allow."""
-        if status != self.status and not self.can_transition_to(status):
-            raise InvalidStatusTransition(f"An order cannot go from {self.status} to {status}.")
-        self.status = status
+class OrderStatusChange(StatusChange):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        indexes = [models.Index(fields=["order", "created_at"])]
 
 
 class OrderItem(models.Model):

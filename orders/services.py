@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from helpdesk.emails import InvalidEmail, canonical_email_or_blank, check_email
+from helpdesk.statuses import Actor
 
 from .exceptions import OrderNotFound, RefundNotAllowed, VerificationLocked
 from .models import Customer, LookupFailure, Order, Refund
@@ -235,7 +236,7 @@ def request_refund(
                 idempotency_key=idempotency_key,
             )
             if not decision.needs_approval:
-                _move_money(locked, refund)
+                _move_money(locked, refund, actor=requested_by, user=user)
     except IntegrityError:
         # A concurrent identical request committed first: report its refund; nothing moved here.
         existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
@@ -265,7 +266,7 @@ def approve_refund(*, refund: Refund, user) -> Refund:
         if not claimed:
             raise RefundNotAllowed("This refund has already been decided.", code="already_decided")
         refund.refresh_from_db()
-        _move_money(order, refund)
+        _move_money(order, refund, actor=Actor.AGENT, user=user)
     return refund
 
 
@@ -279,9 +280,11 @@ def decline_refund(*, refund: Refund, user) -> Refund:
     return refund
 
 
-def _move_money(order: Order, refund: Refund) -> None:
+def _move_money(order: Order, refund: Refund, *, actor: str, user=None) -> None:
     """Add `refund` to the order's refunded total with a conditional UPDATE: it matches no row if that would pass
-    the total, whatever another transaction did meanwhile. Call inside the refund's transaction."""
+    the total, whatever another transaction did meanwhile; the order's move to (partially) refunded is recorded
+    as `actor`'s (`user`: the person who asked or approved). Call inside the refund's transaction, under the
+    order's row lock."""
     claimed = Order.objects.filter(pk=order.pk, refunded_total__lte=F("total") - refund.amount).update(
         refunded_total=F("refunded_total") + refund.amount
     )
@@ -292,7 +295,8 @@ def _move_money(order: Order, refund: Refund) -> None:
         )
     order.refresh_from_db(fields=["refunded_total"])
     order.transition_to(
-        Order.Status.REFUNDED if order.refunded_total >= order.total else Order.Status.PARTIALLY_REFUNDED
+        Order.Status.REFUNDED if order.refunded_total >= order.total else Order.Status.PARTIALLY_REFUNDED,
+        actor=actor, user=user, note=f"Refund of {refund.amount} {refund.currency}",
     )
     order.save(update_fields=["status"])
     Refund.objects.filter(pk=refund.pk).update(completed_at=timezone.now())

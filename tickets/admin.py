@@ -16,13 +16,15 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.admin import StatusHistoryAdmin
+
 from . import services
 from .models import Ticket
 
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
 TICKET_FIELDS = ["number", "kind", "subject", "category", "priority", "status", "assignee", "customer_email",
                  "email_verified", "reason", "summary", "description", "conversation", "refund", "created_at",
-                 "updated_at", "assigned_at", "solved_at"]
+                 "updated_at", "assigned_at", "solved_at", "status_history"]
 # What staff may change by hand (through services.edit_ticket); everything else is the workflow's.
 EDITABLE_FIELDS = ["subject", "category", "priority", "description"]
 
@@ -54,7 +56,7 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(StatusHistoryAdmin, admin.ModelAdmin):
     list_display = ["number", "priority_badge", "kind", "subject", "status", "waiting", "assignee", "take_over"]
     list_display_links = ["number", "subject"]
     list_filter = [QueueFilter, "kind", "status", "priority", ("assignee", admin.RelatedOnlyFieldListFilter), "category"]

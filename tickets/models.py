@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.statuses import StatusChange, StatusPipeline
+
 from .exceptions import InvalidTicketTransition
 
 # Ticket numbers are shown to customers, so they must not reveal how many tickets exist (no sequential ids) and
@@ -24,7 +26,7 @@ def ticket_number_for(pk: int) -> str:
     return f"TCK-{block or ''}{scrambled}"
 
 
-class Ticket(models.Model):
+class Ticket(StatusPipeline, models.Model):
     class Kind(models.TextChoices):
         FOLLOW_UP = "follow_up", _("Follow-up")
         HANDOFF = "handoff", _("Live hand-off")
@@ -56,6 +58,8 @@ class Ticket(models.Model):
         Status.SOLVED: {Status.OPEN, Status.CLOSED},
         Status.CLOSED: {Status.OPEN},
     }
+    transition_error = InvalidTicketTransition
+    transition_noun = "A ticket"
     # Sort key for the queue: urgent first.
     PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 
@@ -116,7 +120,9 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in (self.Status.NEW, self.Status.OPEN, self.Status.PENDING)
 
-    def transition_to(self, status: str) -> None:
-        if status != self.status and status not in self.ALLOWED_TRANSITIONS[self.status]:
-            raise InvalidTicketTransition(f"A ticket cannot go from {self.status} to {status}.")
-        self.status = status
+
+class TicketStatusChange(StatusChange):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        indexes = [models.Index(fields=["ticket", "created_at"])]

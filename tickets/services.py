@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from helpdesk.emails import check_email
 from helpdesk.realtime import agents_queue_group, broadcast_on_commit
+from helpdesk.statuses import Actor
 
 from .exceptions import AlreadyTaken
 from .models import Ticket
@@ -112,13 +113,14 @@ def queue_position(ticket: Ticket) -> int:
 
 
 def take_ticket(*, ticket: Ticket, agent) -> Ticket:
-    """Assign `ticket` to `agent` unless someone else already has it (a conditional update: exactly one wins)."""
+    """Assign `ticket` to `agent` unless someone else already has it (a conditional update: exactly one wins, and
+    only the winner's move to open is in the ticket's history)."""
     now = timezone.now()
-    claimed = (
-        Ticket.objects.filter(pk=ticket.pk)
-        .filter(Q(assignee__isnull=True) | Q(assignee=agent))
-        .exclude(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
-        .update(assignee=agent, status=Ticket.Status.OPEN, assigned_at=now, updated_at=now)
+    claimed = Ticket.claim_transition(
+        ticket.pk, Ticket.Status.OPEN, actor=Actor.AGENT, user=agent,
+        where=(Q(assignee__isnull=True) | Q(assignee=agent)) & ~Q(status__in=[Ticket.Status.SOLVED,
+                                                                              Ticket.Status.CLOSED]),
+        assignee=agent, assigned_at=now, updated_at=now,
     )
     ticket.refresh_from_db()
     if not claimed:
@@ -130,23 +132,21 @@ def take_ticket(*, ticket: Ticket, agent) -> Ticket:
     return ticket
 
 
-# The statuses the model's pipeline lets go to solved.
-SOLVABLE_STATUSES = [status for status, targets in Ticket.ALLOWED_TRANSITIONS.items()
-                     if Ticket.Status.SOLVED in targets]
+# The statuses the model's pipeline lets go to solved (not solved itself: solving twice changes nothing).
+SOLVABLE_STATUSES = Ticket.sources_of(Ticket.Status.SOLVED)
 
 
 @transaction.atomic
-def solve_ticket(*, ticket: Ticket) -> Ticket:
-    """Mark `ticket` solved (a no-op if it already is). One conditional UPDATE: a concurrent solve or take cannot
-    be overwritten by this copy of the row, and the queue is told once.
+def solve_ticket(*, ticket: Ticket, actor: str, user=None) -> Ticket:
+    """Mark `ticket` solved by `actor` (`user`: the person) — a no-op if it already is. One conditional UPDATE:
+    a concurrent solve or take cannot be overwritten by this copy of the row, and the queue is told once.
 
     A live hand-off's conversation is not ended here (tickets knows nothing of chats): staff solve a hand-off
     through desk.takeover.solve_from_queue, which closes the conversation and, with it, this ticket.
     """
     now = timezone.now()
-    solved = Ticket.objects.filter(pk=ticket.pk, status__in=SOLVABLE_STATUSES).update(
-        status=Ticket.Status.SOLVED, solved_at=now, updated_at=now
-    )
+    solved = Ticket.claim_transition(ticket.pk, Ticket.Status.SOLVED, actor=actor, user=user,
+                                     where=Q(status__in=SOLVABLE_STATUSES), solved_at=now, updated_at=now)
     ticket.refresh_from_db()
     if solved:
         _notify_queue(ticket, "solved")
@@ -169,6 +169,6 @@ def edit_ticket(*, ticket: Ticket, subject: str, category: str, priority: str, d
     return locked
 
 
-def release_ticket(*, ticket: Ticket) -> Ticket:
+def release_ticket(*, ticket: Ticket, agent) -> Ticket:
     """The agent hands the conversation back to the assistant: the hand-off is done."""
-    return solve_ticket(ticket=ticket)
+    return solve_ticket(ticket=ticket, actor=Actor.AGENT, user=agent)

@@ -18,12 +18,12 @@ from django.utils import timezone
 from assistant import turn
 from assistant.llm.offline import OfflineBackend
 from conversations import services
-from conversations.models import Conversation, ConversationEvent, Message
+from conversations.models import Conversation, ConversationEvent, ConversationStatusChange, Message
 from conversations.sinks import RecordingSink
 from desk import takeover
 from helpdesk.fingerprints import session_fingerprint
-from orders.models import Customer, Order, Refund
-from tickets.models import Ticket
+from orders.models import Customer, Order, OrderStatusChange, Refund
+from tickets.models import Ticket, TicketStatusChange
 
 DEMO_SESSION = "demo-history"
 PROTECTED_ORDERS = {"ORD-78432", "ORD-42311", "ORD-55120", "ORD-31877", "ORD-66210", "ORD-66211", "ORD-42007", "ORD-54321",
@@ -132,6 +132,12 @@ class DemoHistory:
             escalated_at=F("escalated_at") + shift, agent_joined_at=F("agent_joined_at") + shift,
         )
         ConversationEvent.objects.filter(conversation=conversation).update(created_at=F("created_at") + shift)
+        ConversationStatusChange.objects.filter(conversation=conversation).update(created_at=F("created_at") + shift)
+        TicketStatusChange.objects.filter(ticket__conversation=conversation).update(
+            created_at=F("created_at") + shift)
+        OrderStatusChange.objects.filter(order__refunds__conversation=conversation,
+                                         created_at__gte=conversation.started_at).update(
+            created_at=F("created_at") + shift)
         Ticket.objects.filter(conversation=conversation).update(
             created_at=F("created_at") + shift, updated_at=F("updated_at") + shift,
             assigned_at=F("assigned_at") + shift, solved_at=F("solved_at") + shift)

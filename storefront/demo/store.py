@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from faq.demo_content import FAQ_ENTRIES
 from faq.models import FaqEntry
+from helpdesk.statuses import Actor
 from orders.models import Customer, Order, OrderItem, Product, Refund
 
 ADMIN = ("admin", "admin", "Ada", "Admin")  # a superuser: every permission, the KPIs included
@@ -312,14 +313,15 @@ class DemoStore:
         )
         if kind in ("refunded", "partially_refunded"):
             amount = order.total if kind == "refunded" else (order.total / 2).quantize(Decimal("0.01"))
-            Refund.objects.create(
+            refund = Refund.objects.create(
                 order=order, amount=amount, currency=order.currency, reason="defective",
                 status=Refund.Status.COMPLETED, requested_by=Refund.RequestedBy.AGENT,
                 idempotency_key=f"demo:{order.number}", completed_at=delivered + timedelta(days=1),
             )
             order.refunded_total = amount
-            order.status = kind
+            order.transition_to(kind, actor=Actor.SYSTEM, note=f"Refund of {amount} {order.currency} (demo data)")
             order.save(update_fields=["refunded_total", "status"])
+            order.status_changes.update(created_at=refund.completed_at)  # when the demo says it was refunded
 
     # --- FAQ ----------------------------------------------------------------------------------------------------
     def faq(self) -> None:

@@ -16,10 +16,10 @@ def test_a_ticket_solved_from_two_stale_copies_is_solved_once_and_the_queue_told
     ticket = TicketFactory()
     first, second = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=ticket.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        services.solve_ticket(ticket=first)
+        services.solve_ticket(ticket=first, actor="system")
     solved_at = Ticket.objects.get(pk=ticket.pk).solved_at
     with django_capture_on_commit_callbacks(execute=True):
-        services.solve_ticket(ticket=second)
+        services.solve_ticket(ticket=second, actor="system")
     assert second.status == Ticket.Status.SOLVED and second.solved_at == solved_at
     assert [event["change"] for event in sent] == ["solved"]
 
