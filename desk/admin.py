@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation, ConversationEvent, Message
 from desk import takeover
-from helpdesk.admin import StatusHistoryAdmin
+from helpdesk.admin import ReadOnlyInline, StatusHistoryAdmin
 from helpdesk.exceptions import HelpdeskError
 from tickets.admin import TicketAdmin
 from tickets.models import Ticket
@@ -31,26 +31,14 @@ def run_for_each(model_admin, request, queryset, verb, done: str) -> None:
             model_admin.message_user(request, f"{row}: {done}", messages.SUCCESS)
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyInline):
     model = Message
-    extra = 0
-    can_delete = False
     fields = ["seq", "role", "text", "sentiment_score", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = ConversationEvent
-    extra = 0
-    can_delete = False
     fields = ["created_at", "kind", "actor", "actor_user", "detail"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Conversation)

@@ -7,6 +7,20 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """A related list shown on a change page for reading only: nothing added, changed or deleted from it. Set
+    `model` and `fields`."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class StatusHistoryAdmin:
     """Mixed into the admin of a StatusPipeline model: `status_history`, a read-only field listing the row's
     status changes (helpdesk.statuses), oldest first. Add it to `readonly_fields` (and to `fields` if the admin

@@ -7,7 +7,7 @@ order or refund is added or deleted by hand.
 
 from django.contrib import admin, messages
 
-from helpdesk.admin import StatusHistoryAdmin
+from helpdesk.admin import ReadOnlyInline, StatusHistoryAdmin
 from helpdesk.exceptions import HelpdeskError
 
 from . import services
@@ -29,28 +29,16 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["sku", "name"]
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(ReadOnlyInline):
     """What was bought, at what price: part of the order's record."""
 
     model = OrderItem
-    extra = 0
-    can_delete = False
     fields = ["product", "quantity", "unit_price"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = Refund
-    extra = 0
-    can_delete = False
     fields = ["amount", "currency", "reason", "status", "requested_by", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Order)
