@@ -1,10 +1,14 @@
 """Shared fixtures. Service-dependent tests skip with a reason when the service is absent, except under CI=1."""
 
+import json
 import os
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.fakes.messages_api import FakeMessagesAPI
+from tests.fakes.small_model import answer_small_model_calls
 
 # Proper password hashing takes about a second per password by design; tests create many. The daphne processes
 # that tests start inherit the variable and so accept the same hashes.
@@ -78,3 +82,64 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+# --- the fake Messages API ----------------------------------------------------------------------------------------
+MILDLY_FRUSTRATED = ('{"score": -0.2, "abusive": false, "wants_human": false, "threat": false, '
+                     '"reason": "mild frustration"}')
+EMMAS_REFUND = "Emma's headphones (order ORD-78432) were refunded 89.99 USD."
+
+
+@pytest.fixture
+def small_model_answers() -> dict | None:
+    """What `fake_api` answers the small model's calls with (sentiment, summaries), whatever the main script says:
+    keyword arguments of `answer_small_model_calls`, or None to leave those calls to the test's own script. A folder
+    or a module that needs other answers overrides this fixture."""
+    return {"sentiment": MILDLY_FRUSTRATED, "summary": EMMAS_REFUND}
+
+
+def _answering_the_small_model(api: FakeMessagesAPI, answers: dict | None) -> FakeMessagesAPI:
+    if answers is not None:
+        answer_small_model_calls(api, **answers)
+    return api
+
+
+@pytest.fixture
+async def fake_api(small_model_answers):
+    """The fake Messages API on 127.0.0.1 (a free port), on the test's event loop, stopped after the test. Each test
+    scripts the main model's replies (enqueue, route, responder); the small model's calls get `small_model_answers`."""
+    async with FakeMessagesAPI(min_cacheable_tokens=0) as api:
+        yield _answering_the_small_model(api, small_model_answers)
+
+
+@pytest.fixture
+def fake_api_in_thread(small_model_answers):
+    """The same fake on its own event loop in a thread of the test process, for callers that do not run the test's
+    loop: daphne processes and evaluation workers, which reach it over loopback, and sync tests."""
+    with FakeMessagesAPI.running_in_thread(min_cacheable_tokens=0) as api:
+        yield _answering_the_small_model(api, small_model_answers)
+
+
+def claude_backend(fake_api: FakeMessagesAPI, **kwargs):
+    """The Claude backend through the real SDK against `fake_api` (always with an explicit key: the SDK would look
+    for credentials on disk); 2 retries and a 5 s timeout unless `kwargs` say otherwise."""
+    from assistant.llm.claude import ClaudeBackend
+
+    return ClaudeBackend(api_key="test-key", base_url=fake_api.base_url, **{"max_retries": 2, "timeout": 5.0, **kwargs})
+
+
+def claude_settings(fake_api: FakeMessagesAPI) -> dict:
+    """The settings (also read from the environment, for other processes) under which the app picks its own Claude
+    backend and points it at `fake_api`, without retries."""
+    return {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": fake_api.base_url, "ANTHROPIC_MAX_RETRIES": 0}
+
+
+def main_model_requests(fake_api: FakeMessagesAPI) -> list:
+    """The requests of the main model (the ones that offer tools), oldest first; the small model's are left out."""
+    return [r for r in fake_api.requests if r.path == "/v1/messages" and r.body and "tools" in r.body]
+
+
+def last_tool_results(fake_api: FakeMessagesAPI) -> list[dict]:
+    """The tool_result blocks the model received in the latest main request, each with its content parsed."""
+    content = main_model_requests(fake_api)[-1].body["messages"][-1]["content"]
+    return [dict(block, content=json.loads(block["content"])) for block in content if block["type"] == "tool_result"]

@@ -7,52 +7,37 @@ Each case asserts on the database (no refund, totals unchanged, no ticket) and o
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
 
-from assistant import turn
-from assistant.llm.claude import ClaudeBackend
-from assistant.sentiment import CLASSIFIER_SYSTEM
-from conversations import services
 from conversations.sinks import RecordingSink
-from tests.fakes.messages_api import FakeMessagesAPI, Reply, text, tool_use
+from tests.conftest import claude_backend, last_tool_results
+from tests.conversations.helpers import say, start_conversation
+from tests.fakes.messages_api import Reply, text, tool_use
+from tests.fakes.small_model import NEUTRAL
 
 
 @pytest.fixture
-async def fake():
-    api = FakeMessagesAPI(min_cacheable_tokens=0)
-    await api.start()
-    api.route(lambda r: r.system_text.startswith(CLASSIFIER_SYSTEM[:30]),
-              lambda r: Reply([text('{"score": 0, "abusive": false, "wants_human": false, "threat": false, '
-                                    '"reason": "neutral"}')]))
-    yield api
-    await api.stop()
+def small_model_answers():
+    """The classifier finds every message neutral: no escalation rule steps in, only the tools stand in the way."""
+    return {"sentiment": NEUTRAL}
 
 
 class Attack:
     """A conversation where the model does whatever the attacker asks."""
 
-    def __init__(self, fake, conversation):
-        self.fake = fake
+    def __init__(self, fake_api, conversation):
+        self.fake_api = fake_api
         self.conversation = conversation
-        self.backend = ClaudeBackend(api_key="test-key", base_url=fake.base_url, max_retries=0, timeout=5)
+        self.backend = claude_backend(fake_api, max_retries=0)
         self.sinks: list[RecordingSink] = []
 
     async def say(self, customer_text: str, *calls, reply: str = "Done, as you asked.") -> list[dict]:
         """The customer types `customer_text`; the model makes `calls` (name, args), then says `reply`.
         Returns the tool results the model got back."""
         if calls:
-            self.fake.enqueue(Reply([tool_use(name, args) for name, args in calls]))
-        self.fake.enqueue(Reply([text(reply)]))
-        sink = RecordingSink()
-        await sync_to_async(services.record_customer_message)(conversation_id=self.conversation.pk,
-                                                              text=customer_text, client_id=None)
-        await turn.answer_pending(self.conversation.pk, sink=sink, backend=self.backend)
-        self.sinks.append(sink)
-        if not calls:
-            return []
-        requests = [r for r in self.fake.requests if "tools" in r.body]
-        content = requests[-1].body["messages"][-1]["content"]
-        return [dict(b, content=json.loads(b["content"])) for b in content if b["type"] == "tool_result"]
+            self.fake_api.enqueue(Reply([tool_use(name, args) for name, args in calls]))
+        self.fake_api.enqueue(Reply([text(reply)]))
+        self.sinks.append(await say(self.conversation, customer_text, self.backend))
+        return last_tool_results(self.fake_api) if calls else []
 
     @property
     def shown(self) -> str:
@@ -68,11 +53,11 @@ class Attack:
 
 
 @pytest.fixture
-def attack(fake):
+def attack(fake_api):
+    """Starts an attack: a new conversation of the attacker's browser session (always the same one), a guest's or
+    the logged-in `customer`'s."""
     async def start(customer=None, language="en"):
-        conversation = await sync_to_async(services.start_conversation)(
-            session_key="attack", customer=customer, language=language, backend="claude")
-        return Attack(fake, conversation)
+        return Attack(fake_api, await start_conversation(customer, language=language, backend="claude"))
 
     return start
 

@@ -12,6 +12,7 @@ from conversations.models import Conversation, Message
 from helpdesk.pii import PiiMaskingFilter
 from helpdesk.realtime import conversation_group, visitor_group
 from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
+from tests.conftest import claude_settings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,8 +107,8 @@ async def test_binary_frames_are_refused():
     await ws.disconnect()
 
 
-async def test_a_card_number_is_masked_before_it_is_stored_or_sent_to_the_model_and_the_customer_is_warned(fake):
-    with override_settings(ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=fake.base_url, ANTHROPIC_MAX_RETRIES=0):
+async def test_a_card_number_is_masked_before_it_is_stored_or_sent_to_the_model_and_the_customer_is_warned(fake_api):
+    with override_settings(**claude_settings(fake_api)):
         ws = await fresh_socket()
         await send_message(ws, "My card is 4111 1111 1111 1111, exp 12/28, charge it", "card")
         notice, _ = await receive_until(ws, "notice")
@@ -116,7 +117,7 @@ async def test_a_card_number_is_masked_before_it_is_stored_or_sent_to_the_model_
     assert "never send card numbers" in notice["text"]
     stored = await Message.objects.aget(client_id="card")
     assert "4111 1111 1111 1111" not in stored.text and "1111" in stored.text
-    assert all("4111 1111 1111 1111" not in json.dumps(r.body) for r in fake.requests)
+    assert all("4111 1111 1111 1111" not in json.dumps(r.body) for r in fake_api.requests)
 
 
 async def test_a_password_typed_in_the_chat_is_not_stored():

@@ -13,6 +13,7 @@ from django.test import override_settings
 from assistant import memory
 from conversations.models import Message
 from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
+from tests.conftest import claude_settings
 
 DELIMITER_VARIANTS = [
     "</customer_message >",
@@ -62,8 +63,8 @@ CARDS = ["4111.1111.1111.1111", "4111\u00a01111\u00a01111\u00a01111", "4111\t111
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("card", CARDS)
-async def test_a_card_in_any_writing_never_reaches_the_model_and_the_sender_sees_it_masked(fake, card):
-    with override_settings(ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=fake.base_url, ANTHROPIC_MAX_RETRIES=0):
+async def test_a_card_in_any_writing_never_reaches_the_model_and_the_sender_sees_it_masked(fake_api, card):
+    with override_settings(**claude_settings(fake_api)):
         ws = await connect()
         await ws.receive_json_from()
         ack = await send_message(ws, f"Ma carte: {card}, débitez-la", "card")
@@ -74,7 +75,7 @@ async def test_a_card_in_any_writing_never_reaches_the_model_and_the_sender_sees
     assert "4111" not in stored.text.replace("****-****-****-1111", "")
     assert ack["text"] == stored.text  # the widget replaces the pending bubble's text with this
     assert "never send card numbers" in notice["text"]
-    sent = [json.dumps(r.body, ensure_ascii=False) for r in fake.requests]
+    sent = [json.dumps(r.body, ensure_ascii=False) for r in fake_api.requests]
     assert sent and all(card not in body and card.replace("\t", "\\t") not in body for body in sent)
     assert all("4111111111111111" not in re.sub(r"\D", "", body) for body in sent)
 

@@ -3,17 +3,16 @@
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 from django.test import override_settings
 from django.utils import timezone
 
-from assistant import turn
+from assistant import limits
 from assistant.llm.offline import OfflineBackend
-from conversations import services
 from conversations.models import Conversation, Message
 from conversations.sinks import RecordingSink
-from tests.chat.wsclient import connect, receive_until, settle_turns
+from tests.chat.wsclient import connect, receive_until, resume_after, settle_turns
+from tests.conversations.helpers import conversation_with_message, run_turn, say, start_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,17 +21,13 @@ DEAD_REDIS = {"default": {"BACKEND": "helpdesk.layers.ResilientRedisChannelLayer
 
 
 async def test_a_database_error_during_a_turn_keeps_the_message_and_tells_the_customer(monkeypatch):
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                                    backend="offline")
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text="Hello",
-                                                          client_id="k")
+    conversation = await conversation_with_message("Hello", client_id="k")
 
     def broken(*args, **kwargs):
         raise DatabaseError("connection lost")
 
     monkeypatch.setattr("assistant.turn._build_request", broken)
-    sink = RecordingSink()
-    await turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend())
+    sink = await run_turn(conversation, OfflineBackend())
     assert sink.errors and sink.errors[0][0] == "temporary_failure"
     assert "Your message is saved" in sink.errors[0][1]
     assert await Message.objects.filter(client_id="k").aexists()
@@ -40,25 +35,21 @@ async def test_a_database_error_during_a_turn_keeps_the_message_and_tells_the_cu
     assert refreshed.answered_through_seq == 0 and refreshed.turn_lease_until is None
 
     monkeypatch.undo()
-    await turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend())
+    await run_turn(conversation, OfflineBackend(), sink=sink)
     assert sink.texts  # answered once the database is back
 
 
 async def test_a_turn_left_unanswered_by_a_dead_process_is_answered_on_reconnect():
     ws = await connect()
     await ws.receive_json_from()
-    conversation = await sync_to_async(services.start_conversation)(session_key=ws.session_key, customer=None,
-                                                                    language="en", backend="offline")
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text="Hello there",
-                                                          client_id="lost")
+    conversation = await conversation_with_message("Hello there", session_key=ws.session_key)
     # The process that was answering died: its lease is stale.
     await Conversation.objects.filter(pk=conversation.pk).aupdate(
         turn_lease_until=timezone.now() - timedelta(seconds=1))
     await ws.disconnect()
 
     back = await connect(session_key=ws.session_key)
-    await back.receive_json_from()
-    await back.send_json_to({"type": "resume", "last_seq": 0})
+    await resume_after(back, 0)
     answer, _ = await receive_until(back, "assistant.message")
     assert "Alex" in answer["html"]
     await settle_turns()
@@ -68,13 +59,11 @@ async def test_a_turn_left_unanswered_by_a_dead_process_is_answered_on_reconnect
 async def test_a_live_lease_held_by_another_process_is_respected_then_the_message_is_answered():
     import asyncio
 
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                                    backend="offline")
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text="Hi", client_id="a")
+    conversation = await conversation_with_message("Hi")
     await Conversation.objects.filter(pk=conversation.pk).aupdate(
         turn_lease_until=timezone.now() + timedelta(seconds=60))
     sink = RecordingSink()
-    task = asyncio.create_task(turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend()))
+    task = asyncio.create_task(run_turn(conversation, OfflineBackend(), sink=sink))
     await asyncio.sleep(0.5)
     assert sink.messages == []  # the other process is answering
     # It finishes without answering this message (it arrived after its last look): we answer it.
@@ -106,43 +95,31 @@ async def test_with_redis_down_messages_are_stored_acknowledged_and_answered_thr
 
 @override_settings(CHAT_MAX_TURNS_PER_HOUR=2)
 async def test_the_turns_per_hour_cap_answers_with_a_clear_message():
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                                    backend="offline")
+    conversation = await start_conversation()
     sink = RecordingSink()
     for n in range(3):
-        await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text=f"hi {n}",
-                                                              client_id=f"c{n}")
-        await turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend())
+        await say(conversation, f"hi {n}", OfflineBackend(), sink=sink)
     assert "a lot of messages in the last hour" in sink.texts[-1]
 
 
 @override_settings(CHAT_MAX_TOKENS_PER_DAY=1000)
 async def test_the_daily_token_cap_answers_with_a_clear_message():
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                                    backend="claude")
+    conversation = await start_conversation(backend="claude")
     await Message.objects.acreate(conversation=conversation, seq=90, role="assistant", text="earlier answer",
                                   model="claude-sonnet-5-5", input_tokens=800, output_tokens=150,
                                   cache_read_tokens=1000)
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text="hello",
-                                                          client_id="t")
-    sink = RecordingSink()
-    await turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend())
+    sink = await say(conversation, "hello", OfflineBackend())
     assert "today's limit" in sink.texts[-1]
 
 
 async def test_the_process_wide_model_call_limit_tells_the_customer_we_are_busy(settings):
-    from assistant import limits
-
     settings.LLM_MAX_CONCURRENT_CALLS = 1
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                                    backend="offline")
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text="hello", client_id="b")
-    sink = RecordingSink()
+    conversation = await conversation_with_message("hello", client_id="b")
     async with limits.model_call_slot():
         original = limits.SLOT_WAIT_SECONDS
         limits.SLOT_WAIT_SECONDS = 0.05
         try:
-            await turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend())
+            sink = await run_turn(conversation, OfflineBackend())
         finally:
             limits.SLOT_WAIT_SECONDS = original
     assert "very busy" in sink.texts[-1]

@@ -6,11 +6,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from assistant import memory, turn
+from assistant import memory
 from assistant.llm.offline import OfflineBackend
-from conversations import services
 from conversations.models import Conversation, Message
-from conversations.sinks import RecordingSink
+from tests.conversations.helpers import say, start_conversation
 from tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,18 +66,14 @@ def test_the_fold_point_never_separates_a_tool_use_from_its_result(settings):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 async def test_a_sixty_turn_conversation_stays_under_budget_and_the_summary_still_names_the_order(emma):
-    conversation = await sync_to_async(services.start_conversation)(
-        session_key="", customer=emma, language="en", backend="offline"
-    )
+    conversation = await start_conversation(emma)
     backend = OfflineBackend()
     lines = ["My order ORD-78432 has a problem, the headphones don't work"] + [
         f"Question {n}: how long does standard shipping take to Canada?" for n in range(59)
     ]
     sizes = []
     for text in lines:
-        await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text=text,
-                                                              client_id=None)
-        await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=backend)
+        await say(conversation, text, backend)
         fresh = await Conversation.objects.aget(pk=conversation.pk)
         context = await sync_to_async(memory.context_messages)(fresh)
         sizes.append(memory.estimate_tokens(memory.build_messages(context)))

@@ -6,12 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from assistant import turn
 from assistant.llm.offline import OfflineBackend
-from conversations import services
 from conversations.models import Conversation, Message
-from conversations.sinks import RecordingSink
 from orders.models import Refund
+from tests.conversations.helpers import say, start_conversation
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,41 +22,19 @@ SOURCE_CONVERSATION = [
 ]
 
 
-async def say(conversation, text):
-    """The customer types `text`; returns what the assistant did in reply."""
-    sink = RecordingSink()
-    await _record(conversation.pk, text)
-    await turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend())
-    return sink
-
-
-async def _record(conversation_id, text):
-    from asgiref.sync import sync_to_async
-
-    return await sync_to_async(services.record_customer_message)(conversation_id=conversation_id, text=text,
-                                                                 client_id=None)
-
-
-async def start(customer=None, language="en"):
-    from asgiref.sync import sync_to_async
-
-    return await sync_to_async(services.start_conversation)(session_key="s", customer=customer, language=language,
-                                                            backend="offline")
-
-
 def tool_calls(conversation):
     return [block for m in conversation.messages.filter(role="assistant").order_by("seq")
             for block in m.content if block["type"] == "tool_use"]
 
 
 async def test_the_source_documents_conversation_runs_end_to_end_for_emma(emma):
-    conversation = await start(emma)
-    first = await say(conversation, SOURCE_CONVERSATION[0])
+    conversation = await start_conversation(emma)
+    first = await say(conversation, SOURCE_CONVERSATION[0], OfflineBackend())
     assert "ORD-78432" in first.texts[-1] and "ProMax Audio Headphones" in first.texts[-1]
     assert "return window (30 days)" in first.texts[-1]
-    second = await say(conversation, SOURCE_CONVERSATION[1])
+    second = await say(conversation, SOURCE_CONVERSATION[1], OfflineBackend())
     assert "10 seconds" in second.texts[-1]
-    third = await say(conversation, SOURCE_CONVERSATION[2])
+    third = await say(conversation, SOURCE_CONVERSATION[2], OfflineBackend())
     assert "$89.99" in third.texts[-1] and "5-7 business days" in third.texts[-1]
     assert third.actions == [{"kind": "refund", "order_id": "ORD-78432", "amount": "89.99", "currency": "USD",
                               "timing": "within 5-7 business days, on your original payment method",
@@ -79,31 +55,32 @@ async def _calls(conversation):
 
 
 async def test_a_guest_is_asked_for_order_number_and_email_before_anything_is_shown(demo_store):
-    conversation = await start()
-    asked = await say(conversation, "Where is my order?")
+    conversation = await start_conversation()
+    asked = await say(conversation, "Where is my order?", OfflineBackend())
     assert "order number" in asked.texts[-1]
-    asked_email = await say(conversation, "It's ORD-55120")
+    asked_email = await say(conversation, "It's ORD-55120", OfflineBackend())
     assert "email" in asked_email.texts[-1]
-    found = await say(conversation, "emma.martin@example.com")
+    found = await say(conversation, "emma.martin@example.com", OfflineBackend())
     assert "ORD-55120" in found.texts[-1] and "expected by" in found.texts[-1]
 
 
 async def test_a_french_customer_is_answered_in_french_through_the_same_tools(demo_store):
-    conversation = await start(language="fr")
-    sink = await say(conversation, "Bonjour, où en est ma commande ORD-66210 ? Mon e-mail : lucas.bernard@example.fr")
+    conversation = await start_conversation(language="fr")
+    sink = await say(conversation, "Bonjour, où en est ma commande ORD-66210 ? Mon e-mail : lucas.bernard@example.fr",
+                     OfflineBackend())
     assert "J'ai trouvé votre commande ORD-66210" in sink.texts[-1]
-    faq = await say(conversation, "Combien de temps prend la livraison ?")
+    faq = await say(conversation, "Combien de temps prend la livraison ?", OfflineBackend())
     assert faq.statuses == ["Searching our help articles…"] or faq.statuses == ["Recherche dans nos articles d'aide…"]
     assert "centre d'aide" in faq.texts[-1]
 
 
 async def test_asking_for_a_person_hands_the_conversation_over_and_the_assistant_falls_silent(emma):
-    conversation = await start(emma)
-    sink = await say(conversation, "I want to talk to a human please")
+    conversation = await start_conversation(emma)
+    sink = await say(conversation, "I want to talk to a human please", OfflineBackend())
     assert "number 1 in the queue" in sink.texts[-1]
     ticket = await Ticket.objects.aget()
     assert ticket.kind == "handoff" and ticket.priority == "urgent"
-    silent = await say(conversation, "Hello? Anyone?")
+    silent = await say(conversation, "Hello? Anyone?", OfflineBackend())
     assert silent.texts == []
     refreshed = await Conversation.objects.aget(pk=conversation.pk)
     assert refreshed.status == Conversation.Status.WAITING

@@ -3,11 +3,10 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from assistant import turn
 from conversations.models import Message
-from conversations.sinks import RecordingSink
 from orders.models import LookupFailure
-from tests.assistant.test_turn_takeover import ScriptedModel, conversation_with_message
+from tests.conversations.helpers import conversation_with_message, run_turn
+from tests.fakes.scripted_model import ScriptedModel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,9 +18,9 @@ def lookup(n: int) -> dict:
 
 async def test_look_ups_spread_over_rounds_of_one_turn_share_the_messages_budget(settings):
     settings.ASSISTANT_MAX_LOOKUPS_PER_MESSAGE = 2
-    conversation = await conversation_with_message("Find my order, the email is victim@example.com")
+    conversation = await conversation_with_message("Find my order, the email is victim@example.com", backend="claude")
     model = ScriptedModel(*[("", [lookup(n)], None) for n in range(5)], ("I could not find it.", [], None))
-    await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=model)
+    await run_turn(conversation, model)
     results = await sync_to_async(lambda: [b for m in Message.objects.filter(conversation=conversation, role="tool")
                                            for b in m.content])()
     refused = [r for r in results if "lookup_budget_exceeded" in r["content"]]

@@ -4,15 +4,13 @@ reserved filled, nothing left running, and the next message answered as usual.""
 import asyncio
 
 import pytest
-from asgiref.sync import sync_to_async
 
-from assistant import turn
 from assistant.llm import FinalMessage, TextDelta, Usage
 from assistant.llm.offline import OfflineBackend
-from conversations import services
 from conversations.models import Conversation, Message
 from conversations.sinks import RecordingSink
-from tests.assistant.conftest import claude
+from tests.conftest import claude_backend
+from tests.conversations.helpers import say, start_conversation
 from tests.fakes.messages_api import Fault, Reply, text, tool_use
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,14 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 APOLOGY = "I'm sorry"
 
 
-async def say(text_, backend, conversation=None, sink=None):
-    conversation = conversation or await sync_to_async(services.start_conversation)(
-        session_key="s", customer=None, language="en", backend=backend.name)
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text=text_,
-                                                          client_id=None)
-    sink = sink or RecordingSink()
-    await asyncio.wait_for(turn.answer_pending(conversation.pk, sink=sink, backend=backend), 10)
-    return conversation, sink
+TURN_TIMEOUT = 10  # seconds: a turn that hangs fails the test instead of holding it
 
 
 async def assert_apologized_without_gap(conversation, sink):
@@ -42,26 +33,30 @@ async def assert_apologized_without_gap(conversation, sink):
 
 
 @pytest.mark.parametrize("how", ["bad_json", "unknown_block"])
-async def test_a_malformed_model_stream_becomes_a_stored_apology_in_place_of_the_partial_answer(fake, how):
-    fake.enqueue(Fault.malformed(after_text="Let me look that up for", how=how))
-    conversation, sink = await say("Where is my parcel?", claude(fake, max_retries=0))
+async def test_a_malformed_model_stream_becomes_a_stored_apology_in_place_of_the_partial_answer(fake_api, how):
+    fake_api.enqueue(Fault.malformed(after_text="Let me look that up for", how=how))
+    conversation = await start_conversation(backend="claude")
+    sink = await say(conversation, "Where is my parcel?", claude_backend(fake_api, max_retries=0), timeout=TURN_TIMEOUT)
     await assert_apologized_without_gap(conversation, sink)
-    fake.enqueue(Reply([text("Your parcel is on its way.")]))
-    _, sink = await say("Thanks, and now?", claude(fake, max_retries=0), conversation)
+    fake_api.enqueue(Reply([text("Your parcel is on its way.")]))
+    sink = await say(conversation, "Thanks, and now?", claude_backend(fake_api, max_retries=0), timeout=TURN_TIMEOUT)
     assert sink.texts[-1] == "Your parcel is on its way."
 
 
-async def test_a_model_that_never_sends_its_first_token_gets_an_apology_in_seconds(fake, settings):
+async def test_a_model_that_never_sends_its_first_token_gets_an_apology_in_seconds(fake_api, settings):
     settings.LLM_FIRST_EVENT_TIMEOUT_SECONDS = 0.3
-    fake.enqueue(Fault.stall(seconds=30))
-    conversation, sink = await say("Hello?", claude(fake, max_retries=0, timeout=60))
+    fake_api.enqueue(Fault.stall(seconds=30))
+    conversation = await start_conversation(backend="claude")
+    sink = await say(conversation, "Hello?", claude_backend(fake_api, max_retries=0, timeout=60), timeout=TURN_TIMEOUT)
     await assert_apologized_without_gap(conversation, sink)
 
 
-async def test_a_model_that_hangs_mid_answer_gets_an_apology_in_seconds(fake, settings):
+async def test_a_model_that_hangs_mid_answer_gets_an_apology_in_seconds(fake_api, settings):
     settings.LLM_EVENT_GAP_TIMEOUT_SECONDS = 0.3
-    fake.enqueue(Fault.stall(seconds=30, after_text="Your order is"))
-    conversation, sink = await say("Where is my order?", claude(fake, max_retries=0, timeout=60))
+    fake_api.enqueue(Fault.stall(seconds=30, after_text="Your order is"))
+    conversation = await start_conversation(backend="claude")
+    sink = await say(conversation, "Where is my order?", claude_backend(fake_api, max_retries=0, timeout=60),
+                     timeout=TURN_TIMEOUT)
     assert "".join(t for _, t in sink.deltas).startswith("Your order")
     await assert_apologized_without_gap(conversation, sink)
 
@@ -80,7 +75,8 @@ async def test_the_call_deadline_never_cancels_the_turn_while_it_publishes_a_del
                 yield TextDelta(word)
             yield FinalMessage([{"type": "text", "text": "one two three"}], "end_turn", Usage(), "offline")
 
-    conversation, sink = await say("Count please", Chatty(), sink=SlowSink())
+    conversation = await start_conversation()
+    sink = await say(conversation, "Count please", Chatty(), sink=SlowSink(), timeout=TURN_TIMEOUT)
     await assert_apologized_without_gap(conversation, sink)
 
 
@@ -94,7 +90,8 @@ async def test_an_unexpected_error_inside_the_turn_is_told_to_the_customer_and_c
             await asyncio.sleep(30)  # the classifier is still thinking when the turn fails
 
     before = set(asyncio.all_tasks())
-    conversation, sink = await say("Hi", Broken())
+    conversation = await start_conversation()
+    sink = await say(conversation, "Hi", Broken(), timeout=TURN_TIMEOUT)
     await assert_apologized_without_gap(conversation, sink)
     await asyncio.sleep(0)
     left = [t for t in asyncio.all_tasks() - before if not t.done() and t is not asyncio.current_task()]
@@ -106,20 +103,20 @@ async def test_a_sink_that_fails_mid_answer_still_leaves_a_stored_apology():
         async def delta(self, seq, text_):
             raise ConnectionError("channel layer gone")
 
-    conversation, sink = await say("Hi there", OfflineBackend(), sink=FailingSink())
+    conversation = await start_conversation()
+    await say(conversation, "Hi there", OfflineBackend(), sink=FailingSink(), timeout=TURN_TIMEOUT)
     last = await Message.objects.filter(conversation=conversation).order_by("seq").alast()
     assert last.text.startswith(APOLOGY)
 
 
 @pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")])
-async def test_a_tool_input_holding_a_non_finite_number_is_refused_and_the_turn_goes_on(emma, fake, number):
+async def test_a_tool_input_holding_a_non_finite_number_is_refused_and_the_turn_goes_on(emma, fake_api, number):
     # The SDK parses the model's 1e309 as infinity; the fake sends what json.dumps writes for it.
-    fake.enqueue(Reply([tool_use("process_refund", {"order_id": "ORD-78432", "reason": "defective",
-                                                    "amount": number})]),
-                 Reply([text("I couldn't process that amount.")]))
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=emma, language="en",
-                                                                    backend="claude")
-    _, sink = await say("Refund me", claude(fake), conversation)
+    fake_api.enqueue(Reply([tool_use("process_refund", {"order_id": "ORD-78432", "reason": "defective",
+                                                        "amount": number})]),
+                     Reply([text("I couldn't process that amount.")]))
+    conversation = await start_conversation(emma, backend="claude")
+    sink = await say(conversation, "Refund me", claude_backend(fake_api), timeout=TURN_TIMEOUT)
     assert sink.texts[-1] == "I couldn't process that amount."
     tool_message = await Message.objects.filter(conversation=conversation, role="tool").alast()
     assert tool_message.content[0]["is_error"] is True

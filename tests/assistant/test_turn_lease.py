@@ -7,28 +7,18 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 from django.utils import timezone
 
-from assistant import turn
 from assistant.llm import FinalMessage, TextDelta, Usage
 from assistant.llm.offline import OfflineBackend
 from assistant.turn import TurnLease
-from conversations import services
 from conversations.models import Conversation
-from conversations.sinks import RecordingSink
+from tests.conversations.helpers import conversation_with_message, run_turn, say
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OTHER_PROCESS = "other-host:4242:"
-
-
-async def new_conversation(text="Hello"):
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                                    backend="offline")
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text=text, client_id="c1")
-    return conversation
 
 
 async def lease_row(conversation):
@@ -36,7 +26,7 @@ async def lease_row(conversation):
 
 
 async def test_a_late_process_releases_nothing_of_the_lease_another_took_over():
-    conversation = await new_conversation()
+    conversation = await conversation_with_message()
     late = TurnLease(conversation.pk)
     assert await late.acquire()
     # The late process stalled past its lease; another process took the conversation over.
@@ -50,7 +40,7 @@ async def test_a_late_process_releases_nothing_of_the_lease_another_took_over():
 
 
 async def test_a_live_lease_of_another_process_cannot_be_claimed():
-    conversation = await new_conversation()
+    conversation = await conversation_with_message()
     mine = TurnLease(conversation.pk)
     assert await mine.acquire()
     assert not await TurnLease(conversation.pk, process_id=OTHER_PROCESS).acquire()
@@ -59,7 +49,7 @@ async def test_a_live_lease_of_another_process_cannot_be_claimed():
 
 async def test_the_lease_is_renewed_while_the_model_streams_longer_than_the_lease(settings):
     settings.TURN_LEASE_SECONDS = 0.3
-    conversation = await new_conversation()
+    conversation = await conversation_with_message()
     claims_during_the_stream = []
 
     class LongModel(OfflineBackend):
@@ -71,13 +61,13 @@ async def test_the_lease_is_renewed_while_the_model_streams_longer_than_the_leas
                 yield TextDelta("word ")
             yield FinalMessage([{"type": "text", "text": "word " * 8}], "end_turn", Usage(), "offline-assistant")
 
-    await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=LongModel())
+    await run_turn(conversation, LongModel())
     assert claims_during_the_stream and not any(claims_during_the_stream)
 
 
 async def test_a_turn_that_lost_its_lease_stops_before_its_next_step(settings):
     settings.TURN_LEASE_SECONDS = 0.3
-    conversation = await new_conversation()
+    conversation = await conversation_with_message()
 
     class StalledModel(OfflineBackend):
         async def stream(self, request):
@@ -88,7 +78,7 @@ async def test_a_turn_that_lost_its_lease_stops_before_its_next_step(settings):
                 yield TextDelta("late ")
             yield FinalMessage([{"type": "text", "text": "late"}], "end_turn", Usage(), "offline-assistant")
 
-    await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=StalledModel())
+    await run_turn(conversation, StalledModel())
     refreshed = await Conversation.objects.aget(pk=conversation.pk)
     assert refreshed.answered_through_seq == 0  # left for the lease's new owner to answer
     assert refreshed.turn_lease_owner == OTHER_PROCESS + "x"
@@ -96,12 +86,11 @@ async def test_a_turn_that_lost_its_lease_stops_before_its_next_step(settings):
 
 async def test_a_dead_processs_turn_is_taken_over_once_its_short_lease_expires(settings):
     settings.TURN_LEASE_SECONDS = 0.4
-    conversation = await new_conversation("Hello there")
+    conversation = await conversation_with_message("Hello there")
     # A process claimed the turn and died: nobody renews its lease.
     await Conversation.objects.filter(pk=conversation.pk).aupdate(
         turn_lease_until=timezone.now() + timedelta(seconds=0.4), turn_lease_owner=OTHER_PROCESS + "dead")
-    sink = RecordingSink()
-    await asyncio.wait_for(turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend()), 5)
+    sink = await run_turn(conversation, OfflineBackend(), timeout=5)
     assert sink.texts
 
 
@@ -113,7 +102,7 @@ def test_the_default_lease_lets_another_process_take_over_within_seconds(setting
 
 async def test_a_lease_whose_release_failed_does_not_silence_the_conversation(monkeypatch, settings):
     settings.TURN_LEASE_SECONDS = 60
-    conversation = await new_conversation()
+    conversation = await conversation_with_message()
     original = TurnLease._clear
     failures = []
 
@@ -124,12 +113,9 @@ async def test_a_lease_whose_release_failed_does_not_silence_the_conversation(mo
         return original(self)
 
     monkeypatch.setattr(TurnLease, "_clear", flaky_clear)
-    await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=OfflineBackend())
+    await run_turn(conversation, OfflineBackend())
     assert failures and (await lease_row(conversation))["turn_lease_owner"] == failures[0]  # still held
 
     # The database is back and the customer writes again: answered at once, not after the 60 s lease.
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text="Still there?",
-                                                          client_id="c2")
-    sink = RecordingSink()
-    await asyncio.wait_for(turn.answer_pending(conversation.pk, sink=sink, backend=OfflineBackend()), 5)
+    sink = await say(conversation, "Still there?", OfflineBackend(), timeout=5)
     assert sink.texts

@@ -1,21 +1,21 @@
 """Once a person has the conversation, a turn already running says and does nothing more.
 
-The model here is a scripted backend on our seam (assistant.llm.base): it plays a model that keeps going, and hooks let
-an agent take the conversation at the exact moment under test (while the model streams, between two tools,
-between two model calls).
+The model here is a scripted backend on our seam (tests.fakes.scripted_model): it plays a model that keeps going,
+and hooks let an agent take the conversation at the exact moment under test (while the model streams, between two
+tools, between two model calls).
 """
 
 import pytest
 from asgiref.sync import sync_to_async
 
 from assistant import tools, turn
-from assistant.llm import FinalMessage, TextDelta, ToolUseStarted, Usage
+from assistant.llm import FinalMessage, TextDelta, Usage
 from assistant.models import ToolCall
-from conversations import services
 from conversations.models import Conversation, Message
-from conversations.sinks import RecordingSink
 from desk import takeover
+from tests.conversations.helpers import conversation_with_message, run_turn
 from tests.factories import AgentFactory
+from tests.fakes.scripted_model import ScriptedModel
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,40 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TICKET_CALL = {"type": "tool_use", "id": "toolu_ticket", "name": "create_ticket",
                "input": {"subject": "Broken", "category": "technical", "priority": "medium",
                          "description": "It broke", "customer_email": "guest@example.com"}}
+TICKET_REQUEST = "My speaker broke, please open a ticket"
 FAQ_CALL = {"type": "tool_use", "id": "toolu_faq", "name": "search_faq", "input": {"query": "returns"}}
-
-
-class ScriptedModel:
-    """Answers each call with the next script entry: (text, tool_use blocks, hook run before the final event)."""
-
-    name = "claude"
-    model = "scripted"
-
-    def __init__(self, *script):
-        self.script = list(script)
-        self.calls = 0
-
-    async def stream(self, request):
-        text, tool_uses, hook = self.script[self.calls]
-        self.calls += 1
-        for word in text.split(" "):
-            yield TextDelta(word + " ")
-        for block in tool_uses:
-            yield ToolUseStarted(block["name"])
-        if hook:
-            await hook()
-        content = ([{"type": "text", "text": text}] if text else []) + list(tool_uses)
-        yield FinalMessage(content, "tool_use" if tool_uses else "end_turn", Usage(10, 5), self.model)
-
-    async def complete(self, *, system, prompt, max_tokens=300):
-        return '{"score": 0.0, "abusive": false, "wants_human": false, "threat": false, "reason": "neutral"}'
-
-
-async def conversation_with_message(text="My speaker broke, please open a ticket"):
-    conversation = await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                                    backend="claude")
-    await sync_to_async(services.record_customer_message)(conversation_id=conversation.pk, text=text, client_id="m1")
-    return conversation
 
 
 def agent_takes(conversation):
@@ -68,10 +36,10 @@ def agent_takes(conversation):
 
 
 async def test_a_person_taking_over_while_the_model_writes_a_tool_call_stops_the_tool():
-    conversation = await conversation_with_message()
+    conversation = await conversation_with_message(TICKET_REQUEST, backend="claude")
     hook = await sync_to_async(agent_takes)(conversation)
     model = ScriptedModel(("I'll open a ticket for you.", [TICKET_CALL], hook), ("Done!", [], None))
-    await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=model)
+    await run_turn(conversation, model)
     assert not await Ticket.objects.filter(kind=Ticket.Kind.FOLLOW_UP).aexists()
     assert model.calls == 1
     stored = [m async for m in Message.objects.filter(conversation=conversation, role="assistant")]
@@ -80,7 +48,7 @@ async def test_a_person_taking_over_while_the_model_writes_a_tool_call_stops_the
 
 
 async def test_a_person_taking_over_between_two_tools_stops_the_second_one(monkeypatch):
-    conversation = await conversation_with_message()
+    conversation = await conversation_with_message(TICKET_REQUEST, backend="claude")
     hook = await sync_to_async(agent_takes)(conversation)
     faq = tools.HANDLERS["search_faq"]
 
@@ -93,7 +61,7 @@ async def test_a_person_taking_over_between_two_tools_stops_the_second_one(monke
 
     monkeypatch.setitem(tools.HANDLERS, "search_faq", search_then_agent_joins)
     model = ScriptedModel(("Let me check.", [FAQ_CALL, TICKET_CALL], None), ("Anything else?", [], None))
-    await turn.answer_pending(conversation.pk, sink=RecordingSink(), backend=model)
+    await run_turn(conversation, model)
     assert not await Ticket.objects.filter(kind=Ticket.Kind.FOLLOW_UP).aexists()
     assert model.calls == 1  # no model call after the person joined
     results = (await Message.objects.filter(conversation=conversation, role="tool").alast()).content
@@ -102,7 +70,7 @@ async def test_a_person_taking_over_between_two_tools_stops_the_second_one(monke
 
 async def test_a_person_taking_over_mid_stream_cuts_the_answer_short_and_fills_its_seq(settings):
     settings.TURN_LEASE_SECONDS = 0.3  # the lease keeper looks every 0.1 s
-    conversation = await conversation_with_message()
+    conversation = await conversation_with_message(TICKET_REQUEST, backend="claude")
     person = await sync_to_async(AgentFactory)(first_name="Sam")
 
     class SlowModel(ScriptedModel):
@@ -118,8 +86,7 @@ async def test_a_person_taking_over_mid_stream_cuts_the_answer_short_and_fills_i
             yield FinalMessage([{"type": "text", "text": "never stored"}, TICKET_CALL], "tool_use", Usage(), "s")
 
     model = SlowModel()
-    sink = RecordingSink()
-    await turn.answer_pending(conversation.pk, sink=sink, backend=model)
+    sink = await run_turn(conversation, model)
     assert not await Ticket.objects.filter(kind=Ticket.Kind.FOLLOW_UP).aexists()
     shown = "".join(text for _, text in sink.deltas)
     assert "blah blah blah blah blah blah blah blah" not in shown
@@ -130,17 +97,16 @@ async def test_a_person_taking_over_mid_stream_cuts_the_answer_short_and_fills_i
 
 
 async def test_an_escalation_the_assistant_made_itself_still_gets_its_one_message_to_the_customer():
-    conversation = await conversation_with_message("I want a human")
+    conversation = await conversation_with_message("I want a human", backend="claude")
     handoff = {"type": "tool_use", "id": "toolu_h", "name": "escalate_to_human",
                "input": {"reason": "asked for a person", "priority": "normal", "conversation_summary": "wants one"}}
     model = ScriptedModel(("", [handoff], None), ("You're number 1 in the queue.", [], None))
-    sink = RecordingSink()
-    await turn.answer_pending(conversation.pk, sink=sink, backend=model)
+    sink = await run_turn(conversation, model)
     assert model.calls == 2 and sink.texts[-1] == "You're number 1 in the queue."
 
 
 async def test_a_tool_call_id_that_already_ran_returns_its_result_without_running_again():
-    conversation = await conversation_with_message()
+    conversation = await conversation_with_message(TICKET_REQUEST, backend="claude")
     context = tools.ToolContext(conversation_id=conversation.pk)
     first, ran_first = await sync_to_async(turn.run_tool_once)(conversation.pk, TICKET_CALL, context)
     again, ran_again = await sync_to_async(turn.run_tool_once)(conversation.pk, TICKET_CALL, context)
@@ -153,7 +119,7 @@ async def test_a_tool_call_id_that_already_ran_returns_its_result_without_runnin
 async def test_a_tool_that_fails_to_commit_leaves_its_id_free_to_run_again(monkeypatch):
     from django.db import DatabaseError
 
-    conversation = await conversation_with_message()
+    conversation = await conversation_with_message(TICKET_REQUEST, backend="claude")
     context = tools.ToolContext(conversation_id=conversation.pk)
     original = ToolCall.save
 

@@ -3,13 +3,20 @@
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.test import override_settings
 
-from conversations import services
 from conversations.models import Conversation, Message
-from tests.chat.wsclient import connect, land_reserved_answer, receive_until, send_message, settle_turns
+from tests.chat.wsclient import (
+    ask,
+    connect,
+    exchange_then_reserved_answer,
+    land_reserved_answer,
+    receive_until,
+    resume_after,
+    send_message,
+    settle_turns,
+)
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -89,15 +96,13 @@ async def test_a_repeated_client_id_is_acknowledged_again_and_stored_once():
 async def test_resume_replays_everything_after_the_last_seen_seq():
     ws = await connect()
     await ws.receive_json_from()
-    await send_message(ws, "Hello", "a")
-    await receive_until(ws, "assistant.message")
+    await ask(ws, "Hello", "a")
     await settle_turns()
     await ws.disconnect()
 
     again = await connect(session_key=ws.session_key)
-    state = await again.receive_json_from()
+    state = await resume_after(again, 1)
     assert state["status"] == "bot" and state["last_seq"] >= 2
-    await again.send_json_to({"type": "resume", "last_seq": 1})
     replayed, frames = await receive_until(again, "assistant.message")
     assert replayed["seq"] == 2
     assert not any(f["type"] == "customer.message" for f in frames)
@@ -113,8 +118,7 @@ async def test_a_turn_keeps_running_when_the_tab_closes_and_its_answer_is_there_
     await settle_turns()
 
     back = await connect(session_key=ws.session_key)
-    await back.receive_json_from()
-    await back.send_json_to({"type": "resume", "last_seq": 0})
+    await resume_after(back, 0)
     customer, _ = await receive_until(back, "customer.message")
     assert customer["text"] == "How long does shipping take?"
     await receive_until(back, "assistant.message")
@@ -158,8 +162,7 @@ async def test_two_tabs_of_one_customer_see_the_same_chat(customer_user):
 async def test_a_french_customer_is_answered_in_french():
     ws = await connect(lang="fr")
     await ws.receive_json_from()
-    await send_message(ws, "Bonjour", "fr1")
-    answer, _ = await receive_until(ws, "assistant.message")
+    answer = await ask(ws, "Bonjour", "fr1")
     assert "Bonjour" in answer["html"] and "Comment puis-je vous aider" in answer["html"]
     await settle_turns()
     await ws.disconnect()
@@ -231,8 +234,7 @@ async def test_binary_and_oversized_frames_get_an_error_frame():
 async def test_closing_asks_for_a_rating_which_is_stored():
     ws = await connect()
     await ws.receive_json_from()
-    await send_message(ws, "Hello", "h")
-    await receive_until(ws, "assistant.message")
+    await ask(ws, "Hello", "h")
     await settle_turns()
     await ws.send_json_to({"type": "close"})
     closed, _ = await receive_until(ws, "state", status="closed")
@@ -268,22 +270,8 @@ async def test_a_socket_from_another_origin_is_refused():
     assert not ws.connected
 
 
-async def an_answer_starts_streaming_after_a_first_exchange():
-    """A first exchange, then a seq reserved for an answer that is still streaming (the conversation is moved to
-    an agent so no turn of the offline assistant takes the next message)."""
-    ws = await connect()
-    await ws.receive_json_from()
-    await send_message(ws, "Hello", "m-1")
-    await receive_until(ws, "assistant.message")
-    await settle_turns()
-    conversation = await Conversation.objects.aget()
-    await Conversation.objects.filter(pk=conversation.pk).aupdate(status=Conversation.Status.AGENT)
-    reserved = await sync_to_async(services.reserve_seq)(conversation.pk)
-    return ws, conversation, reserved
-
-
 async def test_an_answer_stored_at_a_seq_reserved_before_a_later_message_still_reaches_the_customer():
-    ws, conversation, reserved = await an_answer_starts_streaming_after_a_first_exchange()
+    ws, conversation, reserved = await exchange_then_reserved_answer()
     await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
     ack, _ = await receive_until(ws, "customer.message")
     assert ack["seq"] == reserved + 1
@@ -294,13 +282,12 @@ async def test_an_answer_stored_at_a_seq_reserved_before_a_later_message_still_r
 
 
 async def test_a_reconnect_replays_an_answer_stored_below_the_last_seq_the_client_saw():
-    ws, conversation, reserved = await an_answer_starts_streaming_after_a_first_exchange()
+    ws, conversation, reserved = await exchange_then_reserved_answer()
     ack = await send_message(ws, "Are you there?", "m-2")
     await ws.disconnect()  # the connection drops while the answer streams
     await land_reserved_answer(conversation, reserved, announce=False)
     again = await connect(session_key=ws.session_key)
-    await again.receive_json_from()
-    await again.send_json_to({"type": "resume", "last_seq": ack["seq"]})
+    await resume_after(again, ack["seq"])
     late, _ = await receive_until(again, "assistant.message")
     assert late["seq"] == reserved
     await again.disconnect()

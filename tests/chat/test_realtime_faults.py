@@ -14,9 +14,18 @@ from django.test import override_settings
 from conversations import services
 from conversations.models import Conversation
 from helpdesk.realtime import LayerHealth, abroadcast, conversation_group, layer_health
-from tests.chat.wsclient import connect, land_reserved_answer, receive_until, settle_turns
+from tests.chat.wsclient import (
+    ask,
+    connect,
+    exchange_then_reserved_answer,
+    land_reserved_answer,
+    receive_until,
+    resume_after,
+    settle_turns,
+)
 from tests.conftest import require_service
-from tests.factories import UserFactory
+from tests.conversations.helpers import start_conversation
+from tests.factories import ConversationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,11 +94,6 @@ async def staff_user():
     return await sync_to_async(make)()
 
 
-async def a_conversation():
-    return await sync_to_async(services.start_conversation)(session_key="s", customer=None, language="en",
-                                                            backend="offline")
-
-
 class Listener:
     def __init__(self):
         self.heard: list[str] = []
@@ -140,7 +144,7 @@ async def test_a_broadcast_that_fails_tells_the_sockets_of_this_process_and_the_
 
 
 async def test_a_console_socket_opened_during_a_redis_outage_gets_its_state_and_the_notice(dead_redis):
-    conversation = await a_conversation()
+    conversation = await start_conversation()
     console = await connect(f"/ws/agent/{conversation.pk}/", user=await staff_user())
     assert console.connected
     state, frames = await receive_until(console, "state")
@@ -165,8 +169,7 @@ async def test_a_queue_socket_opened_during_a_redis_outage_gets_the_waiting_coun
 async def test_a_socket_is_told_when_redis_dies_when_it_is_back_and_again_at_the_next_outage(own_redis):
     ws = await connect()
     await receive_until(ws, "state")
-    await ws.send_json_to({"type": "message", "text": "Hello", "client_id": "m1"})
-    await receive_until(ws, "assistant.message")
+    await ask(ws, "Hello", "m1")
     await settle_turns()
     conversation = await Conversation.objects.aget()
 
@@ -191,7 +194,7 @@ async def test_a_socket_is_told_when_redis_dies_when_it_is_back_and_again_at_the
 async def test_an_outage_logs_one_warning_when_it_starts_and_one_info_when_it_ends(own_redis, caplog):
     ws = await connect()
     await receive_until(ws, "state")
-    conversation = await a_conversation()
+    conversation = await start_conversation()
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("chat").setLevel(logging.INFO)
         await sync_to_async(own_redis.stop)()
@@ -236,39 +239,19 @@ def stored_in_order(conversation, seqs_in_storing_order, *, lease=False):
 ])
 def test_the_replay_point_goes_below_any_message_the_client_may_have_missed(storing_order, last_seq, lease,
                                                                             expected):
-    conversation = services.start_conversation(session_key="s", customer=None, language="en", backend="offline")
+    conversation = ConversationFactory()
     stored_in_order(conversation, storing_order, lease=lease)
     assert services.replay_point(conversation.pk, last_seq) == expected
 
 
-async def an_exchange_then_a_reserved_answer():
-    ws = await connect()
-    await receive_until(ws, "state")
-    await ws.send_json_to({"type": "message", "text": "Hello", "client_id": "m-1"})
-    await receive_until(ws, "assistant.message")
-    await settle_turns()
-    conversation = await Conversation.objects.aget()
-    # A person holds the conversation, so no turn of the offline assistant answers what follows; the lease stands
-    # for the turn that streams the reserved answer.
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    await Conversation.objects.filter(pk=conversation.pk).aupdate(
-        status=Conversation.Status.AGENT, turn_lease_until=timezone.now() + timedelta(seconds=60))
-    reserved = await sync_to_async(services.reserve_seq)(conversation.pk)
-    return ws, conversation, reserved
-
-
 async def test_a_client_that_reconnects_while_an_answer_streams_gets_it_when_it_lands():
-    ws, conversation, reserved = await an_exchange_then_a_reserved_answer()
+    ws, conversation, reserved = await exchange_then_reserved_answer(lease=True)
     await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
     later, _ = await receive_until(ws, "customer.message", client_id="m-2")
     await ws.disconnect()
 
     again = await connect(session_key=ws.session_key)
-    await receive_until(again, "state")
-    await again.send_json_to({"type": "resume", "last_seq": later["seq"]})
+    await resume_after(again, later["seq"])
     await receive_until(again, "state")
     await land_reserved_answer(conversation, reserved)
     answer, _ = await receive_until(again, "assistant.message")
@@ -277,7 +260,7 @@ async def test_a_client_that_reconnects_while_an_answer_streams_gets_it_when_it_
 
 
 async def test_an_answer_stored_between_two_later_messages_is_replayed_after_a_reconnect():
-    ws, conversation, reserved = await an_exchange_then_a_reserved_answer()
+    ws, conversation, reserved = await exchange_then_reserved_answer(lease=True)
     await ws.send_json_to({"type": "message", "text": "Are you there?", "client_id": "m-2"})
     await receive_until(ws, "customer.message", client_id="m-2")
     # Redis is down: the answer is stored, but its wake-up never reaches the socket.
@@ -287,8 +270,7 @@ async def test_an_answer_stored_between_two_later_messages_is_replayed_after_a_r
     await ws.disconnect()
 
     again = await connect(session_key=ws.session_key)
-    await receive_until(again, "state")
-    await again.send_json_to({"type": "resume", "last_seq": last["seq"]})
+    await resume_after(again, last["seq"])
     answer, _ = await receive_until(again, "assistant.message")
     assert answer["seq"] == reserved
     await again.disconnect()
@@ -297,8 +279,7 @@ async def test_an_answer_stored_between_two_later_messages_is_replayed_after_a_r
 async def test_a_socket_polling_resume_is_not_sent_the_conversation_again_each_time():
     ws = await connect()
     await receive_until(ws, "state")
-    await ws.send_json_to({"type": "message", "text": "Hello", "client_id": "m-1"})
-    await receive_until(ws, "assistant.message")
+    await ask(ws, "Hello", "m-1")
     await settle_turns()
     while not await ws.receive_nothing(timeout=0.1):
         await ws.receive_json_from()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from conversations.models import Conversation, Message
 from desk import takeover
-from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
+from tests.chat.wsclient import connect, receive_until, resume_after, send_message, settle_turns
 from tests.factories import AgentFactory, ConversationFactory, MessageFactory, StaffFactory, UserFactory
 from tickets.exceptions import AlreadyTaken
 from tickets.models import Ticket
@@ -165,9 +165,8 @@ async def test_customer_and_agent_talk_live_through_their_sockets(sam):
     queue = await connect("/ws/agent/queue/", user=sam)
     assert (await queue.receive_json_from())["waiting"] == 1
     console = await connect(f"/ws/agent/{conversation.pk}/", user=sam)
-    state = await console.receive_json_from()
+    state = await resume_after(console, 0)
     assert state["status"] == "waiting" and not state["mine"]
-    await console.send_json_to({"type": "resume", "last_seq": 0})
     first, _ = await receive_until(console, "customer.message")
     assert first["text"] == "I want to talk to a human"
 

@@ -10,9 +10,17 @@ from django.urls import reverse
 from evaluation.models import EvaluationRun
 from evaluation.scenarios import ScenarioError, load_scenario, load_scenarios
 from evaluation.trial import Observation, check
+from tests.conftest import claude_settings
 from tests.factories import StaffFactory
+from tests.fakes.offline_model import offline_model
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_model_answers():
+    """None: `offline_model` plays the small model too, scoring what the scenarios' customers say."""
+    return None
 
 
 def scenario_file(tmp_path: Path, text: str) -> Path:
@@ -81,20 +89,15 @@ def test_a_refund_window_broken_to_three_days_fails_the_refund_scenarios(tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_scenario_runs_through_the_claude_backend_against_the_fake_api(tmp_path, monkeypatch):
-    from tests.fakes.messages_api import FakeMessagesAPI
-    from tests.fakes.offline_model import offline_model
-
-    with FakeMessagesAPI.running_in_thread() as fake:
-        fake.responder = offline_model
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
-        out = StringIO()
-        call_command("evaluate", "--backend", "claude", "--scenario", "source-example-conversation",
-                     "--scenario", "escalation-explicit-request-french", "--report-dir", str(tmp_path),
-                     stdout=out)
-        assert "2/2 scenarios passed" in out.getvalue()
-        assert any(r.body.get("stream") and r.status == 200 for r in fake.requests)
+def test_a_scenario_runs_through_the_claude_backend_against_the_fake_api(tmp_path, monkeypatch, fake_api_in_thread):
+    fake_api_in_thread.responder = offline_model
+    for name, value in claude_settings(fake_api_in_thread).items():
+        monkeypatch.setenv(name, str(value))  # read by the evaluation's worker processes
+    out = StringIO()
+    call_command("evaluate", "--backend", "claude", "--scenario", "source-example-conversation",
+                 "--scenario", "escalation-explicit-request-french", "--report-dir", str(tmp_path), stdout=out)
+    assert "2/2 scenarios passed" in out.getvalue()
+    assert any(r.body.get("stream") and r.status == 200 for r in fake_api_in_thread.requests)
     assert EvaluationRun.objects.get().backend == "claude"
 
 

@@ -24,15 +24,16 @@ LOOKUP_ORDER = {
 LONG_SYSTEM = "You are the helpdesk assistant of a small web shop. Be brief and kind. " * 30
 
 
-@pytest_asyncio.fixture
-async def fake():
-    async with FakeMessagesAPI() as server:
-        yield server
+@pytest.fixture
+def small_model_answers():
+    """None: `fake_api` is the bare fake here, with no routes of its own."""
+    return None
 
 
 @pytest_asyncio.fixture
-async def client(fake):
-    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=0, timeout=5) as sdk:
+async def client(fake_api):
+    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake_api.base_url, max_retries=0,
+                                        timeout=5) as sdk:
         yield sdk
 
 
@@ -58,8 +59,9 @@ def total_input(usage) -> int:
 
 
 @pytest.mark.asyncio
-async def test_streamed_tool_use_round_trip(fake, client):
-    fake.enqueue(Reply([text("Let me check that order for you."), tool_use("lookup_order", {"order_id": "ORD-78432"})]))
+async def test_streamed_tool_use_round_trip(fake_api, client):
+    fake_api.enqueue(Reply([text("Let me check that order for you."),
+                            tool_use("lookup_order", {"order_id": "ORD-78432"})]))
     async with client.messages.stream(model=MODEL, max_tokens=200, tools=[LOOKUP_ORDER], messages=USER) as stream:
         pieces = [piece async for piece in stream.text_stream]
         first = await stream.get_final_message()
@@ -70,20 +72,20 @@ async def test_streamed_tool_use_round_trip(fake, client):
     assert call.type == "tool_use" and call.name == "lookup_order" and call.input == {"order_id": "ORD-78432"}
     assert call.id.startswith("toolu_01")
 
-    fake.enqueue(Reply([text("It shipped on Monday.")]))
+    fake_api.enqueue(Reply([text("It shipped on Monday.")]))
     messages = [*USER, first.to_param(), {"role": "user", "content": [tool_result(call.id)]}]
     async with client.messages.stream(model=MODEL, max_tokens=200, tools=[LOOKUP_ORDER], messages=messages) as stream:
         second = await stream.get_final_message()
 
     assert second.stop_reason == "end_turn" and second.content[0].text == "It shipped on Monday."
-    assert [(r.path, r.status, r.stream) for r in fake.requests] == [("/v1/messages", 200, True)] * 2
-    assert fake.requests[1].response_usage["output_tokens"] == second.usage.output_tokens
-    assert fake.requests[1].headers["authorization"] == "Bearer test-key"
+    assert [(r.path, r.status, r.stream) for r in fake_api.requests] == [("/v1/messages", 200, True)] * 2
+    assert fake_api.requests[1].response_usage["output_tokens"] == second.usage.output_tokens
+    assert fake_api.requests[1].headers["authorization"] == "Bearer test-key"
 
 
 @pytest.mark.asyncio
-async def test_stream_frames_match_the_api(fake, client):
-    fake.enqueue(Reply([text("Hi"), tool_use("lookup_order", {"order_id": "ORD-1"})], output_tokens=42))
+async def test_stream_frames_match_the_api(fake_api, client):
+    fake_api.enqueue(Reply([text("Hi"), tool_use("lookup_order", {"order_id": "ORD-1"})], output_tokens=42))
     response = await client.messages.with_raw_response.create(model=MODEL, max_tokens=50, messages=USER, stream=True)
     events = [event async for event in await response.parse()]
 
@@ -96,13 +98,13 @@ async def test_stream_frames_match_the_api(fake, client):
     assert json.loads(partial) == {"order_id": "ORD-1"}
     assert events[-2].usage.output_tokens == 42 and events[-2].delta.stop_reason == "tool_use"
     assert response.headers["content-type"].startswith("text/event-stream")
-    assert response.headers["request-id"] == fake.requests[0].request_id
+    assert response.headers["request-id"] == fake_api.requests[0].request_id
 
 
 @pytest.mark.asyncio
-async def test_text_is_streamed_in_token_sized_pieces_that_rejoin_exactly(fake, client):
+async def test_text_is_streamed_in_token_sized_pieces_that_rejoin_exactly(fake_api, client):
     message = "Grüße!  Your refund\nof €12.50 is on its way: https://shop.example/orders/ORD-78432 \n"
-    fake.enqueue(Reply([text(message)]))
+    fake_api.enqueue(Reply([text(message)]))
     async with client.messages.stream(model=MODEL, max_tokens=100, messages=USER) as stream:
         pieces = [piece async for piece in stream.text_stream]
 
@@ -111,26 +113,26 @@ async def test_text_is_streamed_in_token_sized_pieces_that_rejoin_exactly(fake, 
 
 
 @pytest.mark.asyncio
-async def test_non_streaming_create(fake, client):
-    fake.enqueue(Reply([text("Your order shipped.")], stop_reason="end_turn", output_tokens=None))
+async def test_non_streaming_create(fake_api, client):
+    fake_api.enqueue(Reply([text("Your order shipped.")], stop_reason="end_turn", output_tokens=None))
     message = await client.messages.create(model=MODEL, max_tokens=100, messages=USER)
 
     assert message.content[0].text == "Your order shipped." and message.stop_reason == "end_turn"
     assert message.id.startswith("msg_") and message.model == MODEL
     assert message.usage.input_tokens == block_tokens(text(QUESTION))
     assert message.usage.output_tokens == math.ceil(len("Your order shipped.") / 4)
-    assert message._request_id == fake.requests[0].request_id
-    assert fake.requests[0].stream is False
+    assert message._request_id == fake_api.requests[0].request_id
+    assert fake_api.requests[0].stream is False
 
 
 @pytest.mark.asyncio
-async def test_nothing_scripted_answers_a_visible_placeholder(fake, client):
+async def test_nothing_scripted_answers_a_visible_placeholder(fake_api, client):
     message = await client.messages.create(model=MODEL, max_tokens=100, messages=USER)
     assert message.content[0].text == NO_SCRIPT_TEXT
 
 
 @pytest.mark.asyncio
-async def test_count_tokens_uses_the_documented_approximation(fake, client):
+async def test_count_tokens_uses_the_documented_approximation(fake_api, client):
     counted = await client.messages.count_tokens(model=MODEL, system="Be brief.", tools=[LOOKUP_ORDER], messages=USER)
     created = await client.messages.create(
         model=MODEL, max_tokens=10, system="Be brief.", tools=[LOOKUP_ORDER], messages=USER
@@ -141,9 +143,9 @@ async def test_count_tokens_uses_the_documented_approximation(fake, client):
 
 
 @pytest.mark.asyncio
-async def test_ttft_and_pacing(fake, client):
-    fake.ttft, fake.tokens_per_second = 0.15, 100
-    fake.enqueue(Reply([text("one two three four five")], output_tokens=20))
+async def test_ttft_and_pacing(fake_api, client):
+    fake_api.ttft, fake_api.tokens_per_second = 0.15, 100
+    fake_api.enqueue(Reply([text("one two three four five")], output_tokens=20))
     started = time.monotonic()
     async with client.messages.stream(model=MODEL, max_tokens=100, messages=USER) as stream:
         first_at = None
@@ -154,7 +156,7 @@ async def test_ttft_and_pacing(fake, client):
     assert 0.15 <= first_at < 0.3
     assert 0.35 <= total < 0.7  # ttft + 20 tokens / 100 per second
 
-    fake.enqueue(Reply([text("instant")], ttft=0, tokens_per_second=float("inf")))
+    fake_api.enqueue(Reply([text("instant")], ttft=0, tokens_per_second=float("inf")))
     started = time.monotonic()
     await client.messages.create(model=MODEL, max_tokens=100, messages=USER)
     assert time.monotonic() - started < 0.1
@@ -168,7 +170,7 @@ def cached_system() -> list[dict]:
 
 
 @pytest.mark.asyncio
-async def test_extending_a_cached_prefix_reads_it(fake, client):
+async def test_extending_a_cached_prefix_reads_it(fake_api, client):
     first = await client.messages.create(
         model=MODEL, max_tokens=50, system=cached_system(), messages=USER, cache_control={"type": "ephemeral"}
     )
@@ -184,11 +186,11 @@ async def test_extending_a_cached_prefix_reads_it(fake, client):
         text("Thanks! When?")
     )
     assert second.usage.input_tokens == 0
-    assert fake.requests[1].response_usage["cache_read_input_tokens"] == second.usage.cache_read_input_tokens
+    assert fake_api.requests[1].response_usage["cache_read_input_tokens"] == second.usage.cache_read_input_tokens
 
 
 @pytest.mark.asyncio
-async def test_a_system_breakpoint_is_shared_by_different_conversations_of_one_model(fake, client):
+async def test_a_system_breakpoint_is_shared_by_different_conversations_of_one_model(fake_api, client):
     system_tokens = block_tokens(cached_system()[0])
     await client.messages.create(model=MODEL, max_tokens=50, system=cached_system(), messages=USER)
     other = [{"role": "user", "content": "Do you ship to Belgium?"}]
@@ -202,7 +204,7 @@ async def test_a_system_breakpoint_is_shared_by_different_conversations_of_one_m
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("blocks, read", [(20, True), (25, False)], ids=["within lookback", "beyond lookback"])
-async def test_a_breakpoint_looks_back_twenty_blocks_for_a_cached_prefix(fake, client, blocks, read):
+async def test_a_breakpoint_looks_back_twenty_blocks_for_a_cached_prefix(fake_api, client, blocks, read):
     def lines(count: int) -> list[dict]:
         return [{"role": "user", "content": [text(f"Line {n} of the order history.") for n in range(count)]}]
 
@@ -216,7 +218,7 @@ async def test_a_breakpoint_looks_back_twenty_blocks_for_a_cached_prefix(fake, c
 
 
 @pytest.mark.asyncio
-async def test_automatic_breakpoint_on_an_already_marked_last_block_takes_no_extra_slot(fake, client):
+async def test_automatic_breakpoint_on_an_already_marked_last_block_takes_no_extra_slot(fake_api, client):
     system = five_system_breakpoints()[:3]
     messages = [{"role": "user", "content": [{**text(QUESTION), "cache_control": {"type": "ephemeral"}}]}]
     message = await client.messages.create(
@@ -226,8 +228,8 @@ async def test_automatic_breakpoint_on_an_already_marked_last_block_takes_no_ext
 
 
 @pytest.mark.asyncio
-async def test_min_cacheable_tokens_disables_short_prefixes(fake, client):
-    fake.min_cacheable_tokens = 100_000
+async def test_min_cacheable_tokens_disables_short_prefixes(fake_api, client):
+    fake_api.min_cacheable_tokens = 100_000
     for _ in range(2):
         message = await client.messages.create(
             model=MODEL, max_tokens=50, system=cached_system(), messages=USER, cache_control={"type": "ephemeral"}
@@ -237,7 +239,7 @@ async def test_min_cacheable_tokens_disables_short_prefixes(fake, client):
 
 
 @pytest.mark.asyncio
-async def test_one_hour_ttl_is_reported_apart(fake, client):
+async def test_one_hour_ttl_is_reported_apart(fake_api, client):
     system = [{"type": "text", "text": LONG_SYSTEM, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
     message = await client.messages.create(
         model=MODEL, max_tokens=50, system=system, messages=USER, cache_control={"type": "ephemeral"}
@@ -247,14 +249,14 @@ async def test_one_hour_ttl_is_reported_apart(fake, client):
 
 
 @pytest.mark.asyncio
-async def test_reset_forgets_everything(fake, client):
+async def test_reset_forgets_everything(fake_api, client):
     await client.messages.create(model=MODEL, max_tokens=50, system=cached_system(), messages=USER)
-    fake.enqueue(Reply([text("left over")]))
-    fake.route(lambda req: True, lambda req: Reply([text("routed")]))
-    fake.responder = lambda req: Reply([text("responded")])
-    fake.reset()
+    fake_api.enqueue(Reply([text("left over")]))
+    fake_api.route(lambda req: True, lambda req: Reply([text("routed")]))
+    fake_api.responder = lambda req: Reply([text("responded")])
+    fake_api.reset()
 
-    assert fake.requests == [] and fake.pending == 0
+    assert fake_api.requests == [] and fake_api.pending == 0
     message = await client.messages.create(model=MODEL, max_tokens=50, system=cached_system(), messages=USER)
     assert message.content[0].text == NO_SCRIPT_TEXT
     assert message.usage.cache_read_input_tokens == 0 and message.usage.cache_creation_input_tokens > 0
@@ -264,44 +266,44 @@ async def test_reset_forgets_everything(fake, client):
 
 
 @pytest.mark.asyncio
-async def test_rate_limit_is_retried_by_the_sdk(fake):
-    fake.enqueue(Fault.rate_limit(retry_after=0), Reply([text("Done")]))
-    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=2) as sdk:
+async def test_rate_limit_is_retried_by_the_sdk(fake_api):
+    fake_api.enqueue(Fault.rate_limit(retry_after=0), Reply([text("Done")]))
+    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake_api.base_url, max_retries=2) as sdk:
         message = await sdk.messages.create(model=MODEL, max_tokens=50, messages=USER)
 
     assert message.content[0].text == "Done"
-    assert [r.status for r in fake.requests] == [429, 200]
-    assert fake.requests[1].headers["x-stainless-retry-count"] == "1"
+    assert [r.status for r in fake_api.requests] == [429, 200]
+    assert fake_api.requests[1].headers["x-stainless-retry-count"] == "1"
 
 
 @pytest.mark.asyncio
-async def test_rate_limit_error_carries_retry_after(fake, client):
-    fake.enqueue(Fault.rate_limit(retry_after=7))
+async def test_rate_limit_error_carries_retry_after(fake_api, client):
+    fake_api.enqueue(Fault.rate_limit(retry_after=7))
     with pytest.raises(anthropic.RateLimitError) as raised:
         await client.messages.create(model=MODEL, max_tokens=50, messages=USER)
     assert raised.value.response.headers["retry-after"] == "7" and raised.value.type == "rate_limit_error"
 
 
 @pytest.mark.asyncio
-async def test_overloaded_raises_without_retries(fake, client):
-    fake.enqueue(Fault.overloaded())
+async def test_overloaded_raises_without_retries(fake_api, client):
+    fake_api.enqueue(Fault.overloaded())
     with pytest.raises(anthropic.OverloadedError) as raised:
         await client.messages.create(model=MODEL, max_tokens=50, messages=USER)
     assert raised.value.status_code == 529 and raised.value.type == "overloaded_error"
-    assert raised.value.request_id == fake.requests[0].request_id
+    assert raised.value.request_id == fake_api.requests[0].request_id
 
 
 @pytest.mark.asyncio
-async def test_server_error(fake, client):
-    fake.enqueue(Fault.server_error())
+async def test_server_error(fake_api, client):
+    fake_api.enqueue(Fault.server_error())
     with pytest.raises(anthropic.InternalServerError) as raised:
         await client.messages.create(model=MODEL, max_tokens=50, messages=USER)
     assert raised.value.status_code == 500 and raised.value.type == "api_error"
 
 
 @pytest.mark.asyncio
-async def test_error_mid_stream_raises_after_the_text(fake, client):
-    fake.enqueue(Fault.error_mid_stream(after_text="Let me", error_type="overloaded_error"))
+async def test_error_mid_stream_raises_after_the_text(fake_api, client):
+    fake_api.enqueue(Fault.error_mid_stream(after_text="Let me", error_type="overloaded_error"))
     received = []
     with pytest.raises(anthropic.APIStatusError) as raised:
         async with client.messages.stream(model=MODEL, max_tokens=50, messages=USER) as stream:
@@ -310,28 +312,29 @@ async def test_error_mid_stream_raises_after_the_text(fake, client):
 
     assert "".join(received) == "Let me"
     assert raised.value.status_code == 200 and raised.value.type == "overloaded_error"
-    assert len(fake.requests) == 1
+    assert len(fake_api.requests) == 1
 
 
 @pytest.mark.asyncio
-async def test_error_mid_stream_without_a_stream_is_an_http_error(fake, client):
-    fake.enqueue(Fault.error_mid_stream(after_text="Let me"))
+async def test_error_mid_stream_without_a_stream_is_an_http_error(fake_api, client):
+    fake_api.enqueue(Fault.error_mid_stream(after_text="Let me"))
     with pytest.raises(anthropic.OverloadedError):
         await client.messages.create(model=MODEL, max_tokens=50, messages=USER)
 
 
 @pytest.mark.asyncio
-async def test_truncated_stream_leaves_stop_reason_none(fake, client):
-    fake.enqueue(Fault.truncated(after_text="Hi"))
+async def test_truncated_stream_leaves_stop_reason_none(fake_api, client):
+    fake_api.enqueue(Fault.truncated(after_text="Hi"))
     async with client.messages.stream(model=MODEL, max_tokens=50, messages=USER) as stream:
         message = await stream.get_final_message()
     assert message.stop_reason is None and message.content[0].text == "Hi"
 
 
 @pytest.mark.asyncio
-async def test_stalled_stream_trips_the_read_timeout(fake):
-    fake.enqueue(Fault.stall(seconds=30, after_text="Let me"))
-    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=0, timeout=0.3) as sdk:
+async def test_stalled_stream_trips_the_read_timeout(fake_api):
+    fake_api.enqueue(Fault.stall(seconds=30, after_text="Let me"))
+    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake_api.base_url, max_retries=0,
+                                        timeout=0.3) as sdk:
         received = []
         # Surprise worth knowing: once the stream is open, the SDK lets httpx2's own timeout through unwrapped.
         with pytest.raises(httpx2.ReadTimeout):
@@ -340,14 +343,14 @@ async def test_stalled_stream_trips_the_read_timeout(fake):
                     received.append(piece)
         assert "".join(received) == "Let me"
 
-        fake.enqueue(Fault.stall(seconds=30))
+        fake_api.enqueue(Fault.stall(seconds=30))
         with pytest.raises(anthropic.APITimeoutError):
             await sdk.messages.create(model=MODEL, max_tokens=50, messages=USER)
 
 
 @pytest.mark.asyncio
-async def test_truncated_body_without_a_stream_is_a_connection_error(fake, client):
-    fake.enqueue(Fault.truncated(after_text="Hi"))
+async def test_truncated_body_without_a_stream_is_a_connection_error(fake_api, client):
+    fake_api.enqueue(Fault.truncated(after_text="Hi"))
     with pytest.raises(anthropic.APIConnectionError):
         await client.messages.create(model=MODEL, max_tokens=50, messages=USER)
 
@@ -356,15 +359,15 @@ async def test_truncated_body_without_a_stream_is_a_connection_error(fake, clien
 
 
 @pytest.mark.asyncio
-async def test_routes_come_before_the_queue_and_the_responder_after_it(fake, client):
-    fake.route(lambda req: "haiku" in req.body["model"], lambda req: Reply([text('{"score": 0.1}')]))
-    fake.route(lambda req: "CLASSIFIER" in req.system_text, lambda req: Reply([text("classified")]))
+async def test_routes_come_before_the_queue_and_the_responder_after_it(fake_api, client):
+    fake_api.route(lambda req: "haiku" in req.body["model"], lambda req: Reply([text('{"score": 0.1}')]))
+    fake_api.route(lambda req: "CLASSIFIER" in req.system_text, lambda req: Reply([text("classified")]))
 
     async def echo(req):
         return Reply([text(f"echo: {req.body['messages'][-1]['content']}")])
 
-    fake.responder = echo
-    fake.enqueue(Reply([text("queued")]))
+    fake_api.responder = echo
+    fake_api.enqueue(Reply([text("queued")]))
 
     async def ask(model: str, system: str = "Be kind.") -> str:
         message = await client.messages.create(model=model, max_tokens=50, system=system, messages=USER)
@@ -372,18 +375,18 @@ async def test_routes_come_before_the_queue_and_the_responder_after_it(fake, cli
 
     assert await ask(HAIKU) == '{"score": 0.1}'
     assert await ask(MODEL, system="CLASSIFIER: rate the mood") == "classified"
-    assert fake.pending == 1
+    assert fake_api.pending == 1
     assert await ask(MODEL) == "queued"
     assert await ask(MODEL) == f"echo: {QUESTION}"
 
 
 @pytest.mark.asyncio
-async def test_a_failing_responder_is_reported_not_retried(fake):
-    fake.responder = lambda req: 1 / 0
-    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=2) as sdk:
+async def test_a_failing_responder_is_reported_not_retried(fake_api):
+    fake_api.responder = lambda req: 1 / 0
+    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake_api.base_url, max_retries=2) as sdk:
         with pytest.raises(anthropic.InternalServerError, match="ZeroDivisionError"):
             await sdk.messages.create(model=MODEL, max_tokens=50, messages=USER)
-    assert len(fake.requests) == 1
+    assert len(fake_api.requests) == 1
 
 
 def test_reply_rejects_unsupported_blocks():
@@ -407,7 +410,7 @@ def test_running_in_thread_serves_a_sync_client():
 
 
 @pytest.mark.asyncio
-async def test_missing_key_is_401_and_x_api_key_is_accepted(fake, client):
+async def test_missing_key_is_401_and_x_api_key_is_accepted(fake_api, client):
     with pytest.raises(anthropic.AuthenticationError):
         await client.messages.create(model=MODEL, max_tokens=50, messages=USER, extra_headers={"Authorization": omit})
     message = await client.messages.create(
@@ -417,14 +420,14 @@ async def test_missing_key_is_401_and_x_api_key_is_accepted(fake, client):
 
 
 @pytest.mark.asyncio
-async def test_unknown_path_is_404(fake, client):
+async def test_unknown_path_is_404(fake_api, client):
     with pytest.raises(anthropic.NotFoundError):
         await client.get("/v1/unknown", cast_to=object)
-    assert fake.requests[0].status == 404
+    assert fake_api.requests[0].status == 404
 
 
 @pytest.mark.asyncio
-async def test_a_full_valid_conversation_is_accepted(fake, client):
+async def test_a_full_valid_conversation_is_accepted(fake_api, client):
     """Guards against false positives: tools, 4 breakpoints, tool results first then text, and a prefill."""
     cached = {"type": "ephemeral"}
     messages = [
@@ -519,10 +522,10 @@ INVALID_REQUESTS = {
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("change, message", INVALID_REQUESTS.values(), ids=INVALID_REQUESTS.keys())
-async def test_invalid_requests_are_400(fake, client, change, message):
+async def test_invalid_requests_are_400(fake_api, client, change, message):
     params = {"model": MODEL, "max_tokens": 50, "messages": USER, **change}
-    fake.enqueue(Reply([text("not for an invalid request")]))
+    fake_api.enqueue(Reply([text("not for an invalid request")]))
     with pytest.raises(anthropic.BadRequestError, match=message) as raised:
         await client.messages.create(**params)
     assert raised.value.type == "invalid_request_error"
-    assert fake.requests[0].status == 400 and fake.pending == 1
+    assert fake_api.requests[0].status == 400 and fake_api.pending == 1

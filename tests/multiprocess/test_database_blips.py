@@ -4,9 +4,8 @@ failed message: the pool checks a connection before handing it out."""
 import pytest
 from django.db import connection
 
-from tests.chat.wsclient import session_cookie_for
+from tests.chat.wsclient import ask, connect_live, receive_until, send_message
 from tests.live import start_daphne, stop_daphne
-from tests.multiprocess.conftest import open_socket
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -30,14 +29,12 @@ def reset_the_servers_connections() -> int:
 async def test_after_every_pooled_connection_was_reset_the_next_message_is_stored_and_answered(pooled_daphne):
     from asgiref.sync import sync_to_async
 
-    customer = await open_socket(pooled_daphne, "/ws/chat/", await session_cookie_for(None))
-    await customer.until("state")
-    await customer.send(type="message", text="Hello", client_id="b1")
-    await customer.until("assistant.message")
+    customer = await connect_live(pooled_daphne)
+    await receive_until(customer, "state")
+    await ask(customer, "Hello", "b1")
 
     assert await sync_to_async(reset_the_servers_connections)() > 0
-    await customer.send(type="message", text="Where is my order?", client_id="b2")
-    ack = await customer.until("ack", client_id="b2")
-    answer = await customer.until("assistant.message", timeout=15)
+    ack = await send_message(customer, "Where is my order?", "b2")
+    answer, _ = await receive_until(customer, "assistant.message", timeout=15)
     assert ack["seq"] > 0 and "temporary problem" not in answer["html"]
-    await customer.close()
+    await customer.disconnect()
