@@ -142,8 +142,9 @@ def after_turn(conversation_id, message_id: int, score: SentimentScore) -> Appli
             return None
         if decision.escalate and conversation.status in (Conversation.Status.AGENT, Conversation.Status.CLOSED):
             return None
-        conversations.log_event(conversation.pk, ConversationEvent.Kind.ESCALATION_DECISION, "system", decision.reason,
-                       rule=decision.rule, priority=decision.priority, seq=message.seq, score=score.score)
+        conversations.log_event(conversation.pk, ConversationEvent.Kind.ESCALATION_DECISION, "system",
+                                decision.reason, rule=decision.rule, priority=decision.priority, seq=message.seq,
+                                score=score.score)
         if score.abusive and not decision.escalate:
             conversations.log_event(conversation.pk, ConversationEvent.Kind.ABUSE_WARNING, "assistant", decision.reason)
         if not decision.escalate:

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from conversations.models import Conversation, Message
+from helpdesk.db import in_thread
 
 from .llm.base import estimate_tokens
+from .prompts import SUMMARY_SYSTEM, summary_prompt
 
 CONTEXT_ROLES = (Message.Role.CUSTOMER, Message.Role.ASSISTANT, Message.Role.AGENT, Message.Role.TOOL)
 
@@ -196,9 +198,6 @@ def transcript(messages: list[Message]) -> str:
 
 async def fold_if_needed(conversation_id, backend) -> bool:
     """Fold old turns into the running summary when the context is over budget. Runs after the reply."""
-    from assistant.prompts import SUMMARY_SYSTEM, summary_prompt
-    from helpdesk.db import in_thread
-
     conversation = await in_thread(Conversation.objects.get)(pk=conversation_id)
     messages = await in_thread(context_messages)(conversation)
     plan = plan_fold(conversation, messages)

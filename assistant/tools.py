@@ -352,7 +352,8 @@ def _remember_verified(conversation_id, order) -> None:
     if not conversation.verified_email:
         conversation.verified_email = _canonical(order.customer.email)
         changed.append("verified_email")
-        conversations.log_event(conversation_id, ConversationEvent.Kind.VERIFIED, "assistant", f"verified with {order.number}")
+        conversations.log_event(conversation_id, ConversationEvent.Kind.VERIFIED, "assistant",
+                                f"verified with {order.number}")
     if order.number not in conversation.verified_order_numbers:
         conversation.verified_order_numbers = [*conversation.verified_order_numbers, order.number]
         changed.append("verified_order_numbers")

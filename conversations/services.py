@@ -1,4 +1,4 @@
-"""The chat app's verbs on conversations and messages (sync, one transaction each; async callers wrap them).
+"""The verbs on conversations and messages (sync, one transaction each; async callers wrap them).
 
 A message gets its sequence number from the conversation row (`last_seq`, incremented by a conditional UPDATE that
 locks the row until commit), so numbers are unique and ordered per conversation; the customer's message is
@@ -17,6 +17,7 @@ from helpdesk.fingerprints import address_fingerprint, session_fingerprint
 from helpdesk.pii import mask_payment_data
 from helpdesk.realtime import broadcast_on_commit, conversation_group
 from orders.models import Customer
+from tickets.services import open_handoff_for, solve_ticket
 
 
 def allocate_seq(conversation_id) -> int:
@@ -222,8 +223,6 @@ def close_conversation(*, conversation_id, actor: str, user=None) -> Conversatio
         outcome = Conversation.Outcome.ABANDONED
     else:
         outcome = Conversation.Outcome.RESOLVED_BY_ASSISTANT
-    from tickets.services import open_handoff_for, solve_ticket
-
     ticket = open_handoff_for(conversation.pk)
     if ticket is not None:
         solve_ticket(ticket=ticket, actor=actor, user=user)

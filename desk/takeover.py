@@ -91,7 +91,8 @@ def send_agent_message(*, conversation_id, agent, text: str, client_id: str | No
         existing = conversation.messages.filter(client_id=client_id).first()
         if existing:
             return existing
-    message = conversations.record_message(conversation_id=conversation.pk, role=Message.Role.AGENT, text=text, author=agent)
+    message = conversations.record_message(conversation_id=conversation.pk, role=Message.Role.AGENT, text=text,
+                                           author=agent)
     if client_id:
         Message.objects.filter(pk=message.pk).update(client_id=client_id)
     broadcast_on_commit(conversation_group(conversation.pk), {"type": "chat.stored", "seq": message.seq})
@@ -120,8 +121,8 @@ def hand_back(*, conversation_id, agent) -> Conversation:
     conversation.refresh_from_db()
     # What the customer said while the agent was there was answered by the agent.
     return conversations.set_status(conversation, Conversation.Status.BOT, actor="agent",
-                           kind=ConversationEvent.Kind.HANDED_BACK, user=agent,
-                           answered_through_seq=conversation.last_seq)
+                                    kind=ConversationEvent.Kind.HANDED_BACK, user=agent,
+                                    answered_through_seq=conversation.last_seq)
 
 
 # --- what staff do from the admin ---------------------------------------------------------------------------------
