@@ -7,8 +7,9 @@ from conversations import services
 from conversations.handoff import open_handoff
 from conversations.models import Conversation, ConversationStatusChange
 from desk import takeover
+from tests.concurrency import winners_of
 from tests.factories import AgentFactory, ConversationFactory, UserFactory
-from tests.helpdesk.test_statuses import moves, race
+from tests.helpdesk.test_statuses import moves
 from tickets.exceptions import AlreadyTaken
 from tickets.models import Ticket
 
@@ -75,8 +76,8 @@ def test_closing_a_closed_conversation_records_nothing_more():
 def test_two_agents_taking_over_at_once_leave_one_change_by_the_winner(sam):
     agents = [sam, AgentFactory(username="lea")]
     conversation = ConversationFactory(status=Conversation.Status.WAITING)
-    winners = race(lambda agent: takeover.take_over(conversation_id=conversation.pk, agent=agent),
-                   agents, AlreadyTaken)
+    winners = winners_of(lambda agent: takeover.take_over(conversation_id=conversation.pk, agent=agent), agents,
+                         loses_with=AlreadyTaken)
     assert len(winners) == 1
     assert moves(conversation) == [("waiting", "agent", "agent", winners[0].pk)]
 

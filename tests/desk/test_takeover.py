@@ -1,15 +1,14 @@
 """Live human takeover: the queue, the console socket, the race between two agents, resolve and hand back."""
 
-import threading
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
 from django.urls import reverse
 
 from conversations.models import Conversation, Message
 from desk import takeover
 from tests.chat.wsclient import connect, receive_until, resume_after, send_message, settle_turns
+from tests.concurrency import at_once
 from tests.factories import AgentFactory, ConversationFactory, MessageFactory, StaffFactory, UserFactory
 from tickets.exceptions import AlreadyTaken
 from tickets.models import Ticket
@@ -47,25 +46,10 @@ def test_the_second_agent_is_told_who_has_the_conversation(sam, lea):
 @pytest.mark.django_db(transaction=True)
 def test_two_agents_taking_over_at_once_one_wins(sam, lea):
     conversation = ConversationFactory(status=Conversation.Status.WAITING)
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def attempt(agent):
-        close_old_connections()
-        barrier.wait()
-        try:
-            takeover.take_over(conversation_id=conversation.pk, agent=agent)
-            outcomes[agent.username] = "won"
-        except AlreadyTaken as error:
-            outcomes[agent.username] = error.message
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=attempt, args=(agent,)) for agent in (sam, lea)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda agent: takeover.take_over(conversation_id=conversation.pk, agent=agent), [sam, lea],
+                      expected=AlreadyTaken)
+    outcomes = {agent.username: outcome.message if isinstance(outcome, AlreadyTaken) else "won"
+                for agent, outcome in results}
     assert sorted(outcomes.values()).count("won") == 1
     loser_message = next(v for v in outcomes.values() if v != "won")
     winner = next(name for name, v in outcomes.items() if v == "won")

@@ -4,10 +4,9 @@ The mixin is exercised on Ticket (any of the three models would do); the refusal
 raises its own error with its own wording.
 """
 
-import threading
 
 import pytest
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError
 from django.db.models import Q
 
 from conversations.exceptions import InvalidConversationTransition
@@ -24,31 +23,6 @@ pytestmark = pytest.mark.django_db
 def moves(row) -> list[tuple]:
     """The status history of `row` as (from, to, actor, actor_user id), oldest first."""
     return list(row.status_changes.values_list("from_status", "to_status", "actor", "actor_user"))
-
-
-def race(take, contenders, lost: type[Exception]) -> list:
-    """Call `take(contender)` for every contender at the same moment, each on its own thread and connection;
-    returns the contenders whose call did not raise `lost`. Use under django_db(transaction=True)."""
-    barrier = threading.Barrier(len(contenders))
-    winners = []
-
-    def attempt(contender):
-        close_old_connections()
-        barrier.wait()
-        try:
-            take(contender)
-            winners.append(contender)
-        except lost:
-            pass
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=attempt, args=(contender,)) for contender in contenders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return winners
 
 
 def test_an_allowed_move_records_one_change_with_its_actor_and_both_statuses():

@@ -1,15 +1,14 @@
 """The refund policy and ledger: every branch, and money moving at most once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections
 from django.test import override_settings
 
 from orders.exceptions import RefundNotAllowed
 from orders.models import Order, Refund
 from orders.services import approve_refund, request_refund
+from tests.concurrency import at_once
 from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,25 +114,11 @@ def test_invalid_amounts_are_refused(amount):
 
 
 def _concurrent_refunds(order, keys):
-    barrier = threading.Barrier(len(keys))
-    outcomes, errors = [], []
-
-    def worker(key):
-        close_old_connections()
-        try:
-            barrier.wait()
-            outcomes.append(refund(Order.objects.get(pk=order.pk), amount=Decimal("40"), key=key))
-        except RefundNotAllowed as error:
-            errors.append(error)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker, args=(key,)) for key in keys]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes, errors
+    """The same refund of 40.00 under each key, all at once: (outcomes, refusals)."""
+    results = at_once(lambda key: refund(Order.objects.get(pk=order.pk), amount=Decimal("40"), key=key), keys,
+                      expected=RefundNotAllowed)
+    return ([outcome for _key, outcome in results if not isinstance(outcome, RefundNotAllowed)],
+            [outcome for _key, outcome in results if isinstance(outcome, RefundNotAllowed)])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,9 +5,10 @@ from django.urls import reverse
 
 from conversations.models import Conversation
 from desk import takeover
+from tests.concurrency import winners_of
 from tests.conversations.test_status_history import taken_over_by
 from tests.factories import AgentFactory, ConversationFactory, TicketFactory, UserFactory
-from tests.helpdesk.test_statuses import moves, race
+from tests.helpdesk.test_statuses import moves
 from tickets import services
 from tickets.exceptions import AlreadyTaken
 from tickets.models import Ticket, TicketStatusChange
@@ -62,8 +63,8 @@ def test_handing_back_records_the_agent_solving_the_hand_off(sam):
 def test_two_agents_racing_to_take_the_same_ticket_leave_one_change_by_the_winner(sam):
     agents = [sam, AgentFactory(username="lea")]
     ticket = TicketFactory()
-    winners = race(lambda agent: services.take_ticket(ticket=Ticket.objects.get(pk=ticket.pk), agent=agent),
-                   agents, AlreadyTaken)
+    winners = winners_of(lambda agent: services.take_ticket(ticket=Ticket.objects.get(pk=ticket.pk), agent=agent),
+                         agents, loses_with=AlreadyTaken)
     assert len(winners) == 1
     assert moves(ticket) == [("new", "open", "agent", winners[0].pk)]
 
