@@ -189,6 +189,36 @@ CHAT_MAX_TURNS_PER_HOUR = env.int("CHAT_MAX_TURNS_PER_HOUR", default=60)
 CHAT_MAX_TOKENS_PER_DAY = env.int("CHAT_MAX_TOKENS_PER_DAY", default=400_000)
 LLM_MAX_CONCURRENT_CALLS = env.int("LLM_MAX_CONCURRENT_CALLS", default=200)
 
+# --- Email and the links it carries ------------------------------------------------------------------------------
+# EMAIL_URL picks Django's backend: consolemail:// (the default: printed by `make run`), filemail:///path (one file
+# per message), smtp://user:password@host:587/?tls=True (production), locmemmail:// (tests). Emails are queued in
+# the database with the change they announce and sent after commit, off the event loop, with retries
+# (helpdesk/outbox.py).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_FILE_PATH") and not EMAIL_CONFIG["EMAIL_FILE_PATH"].startswith("/"):
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"]  # filemail:///tmp/mail is /tmp/mail
+vars().update({name: value for name, value in EMAIL_CONFIG.items() if value not in (None, "")})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{STORE_NAME} Support <support@example.com>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+# Where customers reach the helpdesk: every link in an email starts with it. The default is what `make run` serves.
+PUBLIC_URL = env.str("PUBLIC_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
+# A guest opens their ticket with a signed link from an email (no account): it expires after this many days.
+TICKET_LINK_MAX_AGE_DAYS = env.int("TICKET_LINK_MAX_AGE_DAYS", default=30)
+
+# --- Staffing: business hours and service levels ------------------------------------------------------------------
+# When people answer: "mon-fri 09:00-18:00, sat 10:00-14:00" in BUSINESS_TIMEZONE; "always" (the default) means
+# around the clock. Outside these hours, or when no agent is available, a hand-off becomes a follow-up by email.
+BUSINESS_HOURS = env.str("BUSINESS_HOURS", default="always")
+BUSINESS_TIMEZONE = env.str("BUSINESS_TIMEZONE", default="Europe/Paris")
+# First-response targets per priority, in minutes (a person's first public reply, or joining the live chat).
+SLA_FIRST_RESPONSE_MINUTES = {
+    "urgent": env.int("SLA_URGENT_MINUTES", default=15),
+    "high": env.int("SLA_HIGH_MINUTES", default=60),
+    "medium": env.int("SLA_MEDIUM_MINUTES", default=8 * 60),
+    "low": env.int("SLA_LOW_MINUTES", default=24 * 60),
+}
+
 # --- Auth, i18n, static ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -20,6 +20,11 @@ settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # start are long-lived like production ones, and keep the pool.)
 settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 
+# Emails are sent in the thread that commits (pytest-django's locmem backend collects them in mail.outbox), so a
+# test sees them as soon as its on_commit callbacks ran. The daphne processes that tests start send them from the
+# outbox's worker thread, as production does.
+settings.OUTBOX_SEND_IN_BACKGROUND = False
+
 
 def require_service(available: bool, reason: str) -> None:
     """Skip with `reason` when a service is missing; under CI it must be there, so fail instead."""

@@ -1,7 +1,8 @@
-"""The human work queue.
+"""The human work queue: tickets, their threads, and who is there to answer.
 
-A follow-up (create_ticket) and a live hand-off (escalate_to_human, the escalation engine, a refund above the
-approval threshold) are both tickets; the admin changelist is the agents' queue.
+A follow-up (create_ticket, or a hand-off when nobody is available) and a live hand-off (escalate_to_human, the
+escalation engine, a refund above the approval threshold) are both tickets. A ticket's thread holds public replies
+(to and from the customer, emailed) and internal notes (agents only). Agents say whether they are available.
 """
 
 from django.conf import settings
@@ -75,6 +76,8 @@ class Ticket(StatusPipeline, models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     description = models.TextField(blank=True)
     customer_email = models.EmailField(blank=True)
+    customer_name = models.CharField(max_length=120, blank=True, help_text="How emails greet the customer.")
+    language = models.CharField(max_length=2, default="en", help_text="The customer's language, for emails.")
     email_verified = models.BooleanField(
         default=False, help_text="The email was checked against an order or a login; a guest's given email is not.",
     )
@@ -93,12 +96,22 @@ class Ticket(StatusPipeline, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(
+        null=True, blank=True, help_text="A person's first public reply, or their joining the live chat.")
+    first_response_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The first-response target of the priority (SLA_FIRST_RESPONSE_MINUTES).")
+    csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    csat_comment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["priority_rank", "created_at"]
         indexes = [models.Index(fields=["status", "priority_rank", "created_at"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(priority_rank__lte=3), name="ticket_priority_rank_valid"),
+            models.CheckConstraint(
+                condition=models.Q(csat_score__isnull=True) | models.Q(csat_score__gte=1, csat_score__lte=5),
+                name="ticket_csat_between_1_and_5",
+            ),
         ]
 
     def __str__(self):
@@ -126,3 +139,52 @@ class TicketStatusChange(StatusChange):
 
     class Meta(StatusChange.Meta):
         indexes = [models.Index(fields=["ticket", "created_at"])]
+
+
+class TicketComment(models.Model):
+    """One entry of a ticket's thread: a public reply (the customer reads it and is emailed) or an internal note
+    (agents only). Append-only: written by tickets.services, never edited."""
+
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    public = models.BooleanField(help_text="Public replies reach the customer; internal notes stay with the team.")
+    author_kind = models.CharField(max_length=10, choices=Author.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(author_kind="customer") | models.Q(public=True),
+                                   name="ticketcomment_customer_writes_public"),
+        ]
+
+    def __str__(self):
+        return f"{'reply' if self.public else 'note'} on {self.ticket_id} by {self.author_kind}"
+
+
+class AgentAvailability(models.Model):
+    """Whether an agent takes live chats now. An agent without a row is available: agents say when they are away
+    (and logging out of the desk says it for them)."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        AWAY = "away", _("Away")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AVAILABLE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "agent availability"
+
+    def __str__(self):
+        return f"{self.user} {self.status}"

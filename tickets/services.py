@@ -1,8 +1,15 @@
-"""The tickets app's verbs: open follow-ups and hand-offs, take one (atomically), solve.
+"""The tickets app's verbs: open follow-ups and hand-offs, take one (atomically), write in the thread, move the
+status, solve, rate.
 
-Every change of the queue wakes the agents' queue group after commit so the admin changelist updates live.
+The status pipeline is new -> open (a person has it) -> pending (waiting for the customer's answer) -> solved ->
+closed; a customer's reply reopens a pending, solved or closed ticket. Every move leaves a history row
+(helpdesk.statuses). Every change of the queue wakes the agents' queue group after commit, so the queue and the
+ticket's page update live; every email is queued in the same transaction (tickets.notifications).
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -11,8 +18,11 @@ from helpdesk.emails import check_email
 from helpdesk.realtime import agents_queue_group, broadcast_on_commit
 from helpdesk.statuses import Actor
 
-from .exceptions import AlreadyTaken
-from .models import Ticket
+from . import notifications
+from .exceptions import AlreadyTaken, InvalidTicketRating, InvalidTicketReply
+from .models import Ticket, TicketComment
+
+MAX_COMMENT_CHARS = 5000
 
 HANDOFF_PRIORITY = {"normal": Ticket.Priority.MEDIUM, "high": Ticket.Priority.HIGH, "urgent": Ticket.Priority.URGENT}
 
@@ -20,19 +30,35 @@ HANDOFF_PRIORITY = {"normal": Ticket.Priority.MEDIUM, "high": Ticket.Priority.HI
 def _notify_queue(ticket: Ticket, change: str) -> None:
     broadcast_on_commit(
         agents_queue_group(),
-        {"type": "queue.changed", "change": change, "ticket": ticket.number, "kind": ticket.kind},
+        {"type": "queue.changed", "change": change, "ticket": ticket.number, "kind": ticket.kind,
+         "assignee": ticket.assignee_id},
     )
+
+
+def first_response_due(priority: str, created_at):
+    """When a person should first answer a ticket of `priority` opened at `created_at` (SLA_FIRST_RESPONSE_MINUTES)."""
+    minutes = settings.SLA_FIRST_RESPONSE_MINUTES.get(priority)
+    return created_at + timedelta(minutes=minutes) if minutes else None
+
+
+def _with_sla(ticket: Ticket) -> Ticket:
+    ticket.first_response_due_at = first_response_due(ticket.priority, ticket.created_at)
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_due_at=ticket.first_response_due_at)
+    return ticket
 
 
 @transaction.atomic
 def create_follow_up(
     *, subject: str, category: str, priority: str, description: str, customer_email: str, conversation_id=None,
-    email_verified: bool = False,
+    email_verified: bool = False, language: str = "en", customer_name: str = "", offline: bool = False,
+    answer_expected_at=None,
 ) -> Ticket:
-    """File a follow-up ticket for `customer_email`, stored in canonical form (InvalidEmail if it is not one address).
+    """File a follow-up ticket for `customer_email`, stored in canonical form (InvalidEmail if it is not one address),
+    and email the customer its number and link (in `language`).
 
     `email_verified` is True only when the caller checked the email (the logged-in customer's, or one verified
-    against an order); an email a guest merely typed is recorded as unverified, whoever it belongs to.
+    against an order); an email a guest merely typed is recorded as unverified, whoever it belongs to. `offline`:
+    the follow-up replaces a live hand-off nobody could take (the email says so, and when to expect an answer).
     """
     customer_email = check_email(customer_email)
     ticket = Ticket.objects.create(
@@ -42,9 +68,13 @@ def create_follow_up(
         priority=priority,
         description=description,
         customer_email=customer_email,
+        customer_name=customer_name[:120],
+        language=language,
         email_verified=email_verified,
         conversation_id=conversation_id,
     )
+    _with_sla(ticket)
+    notifications.ticket_opened(ticket, offline=offline, answer_expected_at=answer_expected_at)
     _notify_queue(ticket, "created")
     return ticket
 
@@ -68,6 +98,8 @@ def open_handoff(
     customer_email: str = "",
     category: str = Ticket.Category.OTHER,
     refund=None,
+    language: str = "en",
+    customer_name: str = "",
 ) -> tuple[Ticket, bool]:
     """Open the conversation's live hand-off, or return the one already open (raising its priority if needed).
 
@@ -78,7 +110,8 @@ def open_handoff(
         if Ticket.PRIORITY_RANK[priority] < existing.priority_rank:
             existing.priority = priority
             existing.reason = reason[:300]
-            existing.save(update_fields=["priority", "reason", "updated_at"])
+            existing.first_response_due_at = first_response_due(priority, existing.created_at)
+            existing.save(update_fields=["priority", "reason", "first_response_due_at", "updated_at"])
             _notify_queue(existing, "updated")
         return existing, False
     ticket = Ticket.objects.create(
@@ -90,10 +123,13 @@ def open_handoff(
         summary=summary,
         description=summary,
         customer_email=customer_email,
+        customer_name=customer_name[:120],
+        language=language,
         email_verified=bool(customer_email),  # a hand-off carries only the conversation's verified email
         conversation_id=conversation_id,
         refund=refund,
     )
+    _with_sla(ticket)
     _notify_queue(ticket, "created")
     return ticket, True
 
@@ -116,8 +152,10 @@ def take_ticket(*, ticket: Ticket, agent) -> Ticket:
     """Assign `ticket` to `agent` unless someone else already has it (a conditional update: exactly one wins, and
     only the winner's move to open is in the ticket's history)."""
     now = timezone.now()
+    # Joining a live chat is the first response; assigning a follow-up is not (its first public reply is).
+    responded = {"first_response_at": now} if ticket.kind == Ticket.Kind.HANDOFF and not ticket.first_response_at else {}
     claimed = Ticket.claim_transition(
-        ticket.pk, Ticket.Status.OPEN, actor=Actor.AGENT, user=agent,
+        ticket.pk, Ticket.Status.OPEN, actor=Actor.AGENT, user=agent, **responded,
         where=(Q(assignee__isnull=True) | Q(assignee=agent)) & ~Q(status__in=[Ticket.Status.SOLVED,
                                                                               Ticket.Status.CLOSED]),
         assignee=agent, assigned_at=now, updated_at=now,
@@ -137,18 +175,22 @@ SOLVABLE_STATUSES = Ticket.sources_of(Ticket.Status.SOLVED)
 
 
 @transaction.atomic
-def solve_ticket(*, ticket: Ticket, actor: str, user=None) -> Ticket:
-    """Mark `ticket` solved by `actor` (`user`: the person) — a no-op if it already is. One conditional UPDATE:
-    a concurrent solve or take cannot be overwritten by this copy of the row, and the queue is told once.
+def solve_ticket(*, ticket: Ticket, actor: str, user=None, note: str = "", email_customer: bool = False) -> Ticket:
+    """Mark `ticket` solved by `actor` (`user`: the person; `note`: why, in its history) — a no-op if it already
+    is. One conditional UPDATE: a concurrent solve or take cannot be overwritten by this copy of the row, and the
+    queue is told once. A follow-up's customer is emailed (with a rating link); a hand-off's customer was in the
+    chat, and is emailed only with `email_customer`.
 
     A live hand-off's conversation is not ended here (tickets knows nothing of chats): staff solve a hand-off
     through desk.takeover.solve_from_queue, which closes the conversation and, with it, this ticket.
     """
     now = timezone.now()
-    solved = Ticket.claim_transition(ticket.pk, Ticket.Status.SOLVED, actor=actor, user=user,
+    solved = Ticket.claim_transition(ticket.pk, Ticket.Status.SOLVED, actor=actor, user=user, note=note,
                                      where=Q(status__in=SOLVABLE_STATUSES), solved_at=now, updated_at=now)
     ticket.refresh_from_db()
     if solved:
+        if ticket.kind == Ticket.Kind.FOLLOW_UP or email_customer:
+            notifications.ticket_solved(ticket)
         _notify_queue(ticket, "solved")
     return ticket
 
@@ -164,6 +206,9 @@ def edit_ticket(*, ticket: Ticket, subject: str, category: str, priority: str, d
     if changed:
         for name in changed:
             setattr(locked, name, changes[name])
+        if "priority" in changed:
+            locked.first_response_due_at = first_response_due(priority, locked.created_at)
+            changed.append("first_response_due_at")
         locked.save(update_fields=[*changed, "updated_at"])
         _notify_queue(locked, "updated")
     return locked
@@ -172,3 +217,111 @@ def edit_ticket(*, ticket: Ticket, subject: str, category: str, priority: str, d
 def release_ticket(*, ticket: Ticket, agent) -> Ticket:
     """The agent hands the conversation back to the assistant: the hand-off is done."""
     return solve_ticket(ticket=ticket, actor=Actor.AGENT, user=agent)
+
+
+# --- the thread ---------------------------------------------------------------------------------------------------
+def _clean_body(body) -> str:
+    text = (body if isinstance(body, str) else "").replace("\x00", "").strip()
+    if not text:
+        raise InvalidTicketReply("Please write a message before sending.", code="empty_reply")
+    if len(text) > MAX_COMMENT_CHARS:
+        raise InvalidTicketReply(f"Please keep a message under {MAX_COMMENT_CHARS:,} characters.",
+                                 code="reply_too_long")
+    return text
+
+
+@transaction.atomic
+def reply_to_customer(*, ticket: Ticket, agent, body: str) -> TicketComment:
+    """An agent's public reply: added to the thread and emailed to the customer. It is the ticket's first response
+    if none came before; the ticket is now the agent's if it was no one's, and waits for the customer (pending)."""
+    text = _clean_body(body)
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    comment = TicketComment.objects.create(ticket=locked, public=True, author_kind=TicketComment.Author.AGENT,
+                                           author=agent, body=text)
+    now = timezone.now()
+    fields = ["updated_at"]
+    if locked.first_response_at is None:
+        locked.first_response_at = now
+        fields.append("first_response_at")
+    if locked.assignee_id is None:
+        locked.assignee, locked.assigned_at = agent, now
+        fields += ["assignee", "assigned_at"]
+    if locked.status in (Ticket.Status.NEW, Ticket.Status.OPEN):
+        locked.transition_to(Ticket.Status.PENDING, actor=Actor.AGENT, user=agent, note="Replied to the customer")
+        fields.append("status")
+    locked.save(update_fields=fields)
+    comment.ticket = locked
+    notifications.reply_posted(comment)
+    _notify_queue(locked, "replied")
+    return comment
+
+
+@transaction.atomic
+def add_internal_note(*, ticket: Ticket, agent, body: str) -> TicketComment:
+    """A note for the team only: never shown to the customer, never emailed."""
+    text = _clean_body(body)
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    comment = TicketComment.objects.create(ticket=locked, public=False, author_kind=TicketComment.Author.AGENT,
+                                           author=agent, body=text)
+    locked.save(update_fields=["updated_at"])
+    _notify_queue(locked, "noted")
+    return comment
+
+
+# The statuses a customer's reply brings back to a person.
+REOPENED_BY_CUSTOMER = (Ticket.Status.PENDING, Ticket.Status.SOLVED, Ticket.Status.CLOSED)
+
+
+@transaction.atomic
+def reply_as_customer(*, ticket: Ticket, body: str) -> TicketComment:
+    """The customer answers (from their requests page or the emailed link): added to the thread; a pending, solved
+    or closed ticket is open again, and the queue and the assignee see it live."""
+    text = _clean_body(body)
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    comment = TicketComment.objects.create(ticket=locked, public=True, author_kind=TicketComment.Author.CUSTOMER,
+                                           body=text)
+    fields = ["updated_at"]
+    if locked.status in REOPENED_BY_CUSTOMER:
+        locked.transition_to(Ticket.Status.OPEN, actor=Actor.CUSTOMER, note="The customer replied")
+        locked.solved_at = None
+        fields += ["status", "solved_at"]
+    locked.save(update_fields=fields)
+    _notify_queue(locked, "customer_replied")
+    return comment
+
+
+# What staff may set by hand from the ticket's page (solving goes through solve_ticket, taking through take_ticket).
+MANUAL_STATUSES = (Ticket.Status.OPEN, Ticket.Status.PENDING, Ticket.Status.CLOSED)
+
+
+@transaction.atomic
+def move_ticket(*, ticket: Ticket, status: str, user, note: str = "") -> Ticket:
+    """Staff move a ticket to open, pending or closed (InvalidTicketTransition if its pipeline does not allow it);
+    solved goes through solve_ticket, which emails the customer."""
+    if status == Ticket.Status.SOLVED:
+        return solve_ticket(ticket=ticket, actor=Actor.AGENT, user=user, note=note)
+    if status not in MANUAL_STATUSES:
+        raise Ticket.transition_error(f"A ticket cannot be set to {status} by hand.")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked.transition_to(status, actor=Actor.AGENT, user=user, note=note)
+    fields = ["status", "updated_at"]
+    if status == Ticket.Status.OPEN and locked.assignee_id is None:
+        locked.assignee, locked.assigned_at = user, timezone.now()
+        fields += ["assignee", "assigned_at"]
+    locked.save(update_fields=fields)
+    _notify_queue(locked, "updated")
+    return locked
+
+
+@transaction.atomic
+def rate_ticket(*, ticket: Ticket, score, comment: str = "") -> Ticket:
+    """The customer rates a solved ticket (1 to 5), from the link in the solved email; a new rating replaces it."""
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidTicketRating("The rating must be a whole number from 1 to 5.", code="invalid_rating")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.status not in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
+        raise InvalidTicketRating("You can rate the request once it is solved.", code="not_solved")
+    locked.csat_score = score
+    locked.csat_comment = (comment or "").strip()[:1000]
+    locked.save(update_fields=["csat_score", "csat_comment"])
+    return locked

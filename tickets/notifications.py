@@ -1,0 +1,45 @@
+"""The emails a ticket sends its customer, queued in the transaction of the change they announce (helpdesk.outbox).
+
+Each is keyed by what it announces (this ticket opened, this reply, this solve), so a retried service call never
+emails twice. The links start with PUBLIC_URL and open the ticket with its signed link (tickets.links), which works
+for a guest and a logged-in customer alike.
+"""
+
+from django.utils import timezone
+
+from helpdesk.outbox import queue_email
+
+from .links import ticket_url
+from .models import Ticket, TicketComment
+
+
+def _context(ticket: Ticket, **extra) -> dict:
+    return {"ticket": ticket, "ticket_url": ticket_url(ticket), "customer_name": ticket.customer_name, **extra}
+
+
+def ticket_opened(ticket: Ticket, *, offline: bool = False, answer_expected_at=None) -> None:
+    """Ticket `ticket` was filed for its customer. `offline`: it came from a live hand-off that nobody could take
+    (outside business hours, or no agent available) and is answered by email; `answer_expected_at`: when the team
+    is back, if it is closed now."""
+    queue_email(key=f"ticket:{ticket.pk}:opened", kind="handoff_offline" if offline else "ticket_opened",
+                to=ticket.customer_email, language=ticket.language,
+                context=_context(ticket, answer_expected_at=answer_expected_at))
+
+
+def reply_posted(comment: TicketComment) -> None:
+    """An agent's public reply: the customer reads it in the email and answers from the link."""
+    if not comment.public or comment.author_kind != TicketComment.Author.AGENT:
+        return
+    ticket = comment.ticket
+    author = comment.author
+    name = (author.first_name or author.get_username()) if author else ""
+    queue_email(key=f"ticket-comment:{comment.pk}", kind="ticket_reply", to=ticket.customer_email,
+                language=ticket.language, context=_context(ticket, comment=comment, agent_name=name))
+
+
+def ticket_solved(ticket: Ticket) -> None:
+    """The ticket is solved: the customer is asked how it went (the link opens the rating on the ticket page)."""
+    solved_at = ticket.solved_at or timezone.now()
+    queue_email(key=f"ticket:{ticket.pk}:solved:{int(solved_at.timestamp())}", kind="ticket_solved",
+                to=ticket.customer_email, language=ticket.language,
+                context=_context(ticket, rate_url=ticket_url(ticket) + "#rate"))
