@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -26,7 +26,7 @@ from .models import OutboundEmail
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS_SECONDS = (30, 120, 600, 1800, 3600)  # after the 1st, 2nd… failure; the last repeats
-CLAIM_SECONDS = 120  # longer than EMAIL_TIMEOUT: a sender that is still sending keeps its claim
+CLAIM_SECONDS = 120  # longer than EMAIL_TIMEOUT_SECONDS: a sender that is still sending keeps its claim
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
 _retry_timer: threading.Timer | None = None
@@ -112,7 +112,7 @@ def _send(email: OutboundEmail) -> int:
         message.attach_alternative(email.html_body, "text/html")
     attempts = email.attempts + 1
     try:
-        get_connection(timeout=settings.EMAIL_TIMEOUT).send_messages([message])
+        mailers.default.send_messages([message])
     except Exception as error:
         failed = attempts >= settings.EMAIL_MAX_ATTEMPTS
         delay = RETRY_DELAYS_SECONDS[min(attempts, len(RETRY_DELAYS_SECONDS)) - 1]

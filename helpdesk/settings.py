@@ -195,11 +195,25 @@ LLM_MAX_CONCURRENT_CALLS = env.int("LLM_MAX_CONCURRENT_CALLS", default=200)
 # the database with the change they announce and sent after commit, off the event loop, with retries
 # (helpdesk/outbox.py).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-if EMAIL_CONFIG.get("EMAIL_FILE_PATH") and not EMAIL_CONFIG["EMAIL_FILE_PATH"].startswith("/"):
-    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"]  # filemail:///tmp/mail is /tmp/mail
-vars().update({name: value for name, value in EMAIL_CONFIG.items() if value not in (None, "")})
+EMAIL_TIMEOUT_SECONDS = env.int("EMAIL_TIMEOUT_SECONDS", default=20)
+_query_options = {key.lower(): value for key, value in EMAIL_CONFIG.get("OPTIONS", {}).items()}  # smtp://…/?tls=True
+for _flag in ("tls", "ssl"):
+    if _flag in _query_options:
+        EMAIL_CONFIG[f"EMAIL_USE_{_flag.upper()}"] = str(_query_options[_flag]).lower() in ("1", "true", "yes", "on")
+_email_options = {"smtp": {"host": EMAIL_CONFIG.get("EMAIL_HOST"), "port": EMAIL_CONFIG.get("EMAIL_PORT"),
+                           "username": EMAIL_CONFIG.get("EMAIL_HOST_USER"),
+                           "password": EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD"),
+                           "use_tls": EMAIL_CONFIG.get("EMAIL_USE_TLS"), "use_ssl": EMAIL_CONFIG.get("EMAIL_USE_SSL"),
+                           "timeout": EMAIL_TIMEOUT_SECONDS},
+                  # filemail:///tmp/mail is /tmp/mail (django-environ drops the leading slash)
+                  "filebased": {"file_path": "/" + EMAIL_CONFIG.get("EMAIL_FILE_PATH", "").lstrip("/")}}
+MAILERS = {"default": {
+    "BACKEND": EMAIL_CONFIG["EMAIL_BACKEND"],
+    "OPTIONS": {name: value for name, value in
+                _email_options.get(EMAIL_CONFIG["EMAIL_BACKEND"].rsplit(".", 2)[-2], {}).items()
+                if value not in (None, "")},
+}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{STORE_NAME} Support <support@example.com>")
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
 # Where customers reach the helpdesk: every link in an email starts with it. The default is what `make run` serves.
 PUBLIC_URL = env.str("PUBLIC_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
