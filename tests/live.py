@@ -1,6 +1,7 @@
 """A live daphne server for browser and multi-process tests, wired to the test database."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,11 +31,18 @@ def database_url_for_tests() -> str:
 
 
 class LiveDaphne:
-    def __init__(self, port: int, process: subprocess.Popen, log_path: Path):
+    def __init__(self, port: int, process: subprocess.Popen, log_path: Path, mail_dir: Path):
         self.port = port
         self.process = process
         self.log_path = log_path
+        self.mail_dir = mail_dir
         self.url = f"http://127.0.0.1:{port}"
+
+    def emails(self) -> list[str]:
+        """The emails this server sent (its EMAIL_URL is a filemail:// directory), oldest first, as raw text."""
+        if not self.mail_dir.exists():
+            return []
+        return [path.read_text(errors="replace") for path in sorted(self.mail_dir.iterdir(), key=os.path.getmtime)]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
@@ -44,8 +52,11 @@ def start_daphne(env_overrides: dict | None = None, *, name="daphne") -> LiveDap
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"{name}-{port}.log"
+    mail_dir = ARTIFACTS / f"mail-{name}-{port}"
+    shutil.rmtree(mail_dir, ignore_errors=True)
+    # Emails are written as files (one per message) and their links point at this server.
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "DEBUG": "true", "PYTHONUNBUFFERED": "1",
-           **(env_overrides or {})}
+           "EMAIL_URL": f"filemail://{mail_dir}", "PUBLIC_URL": f"http://127.0.0.1:{port}", **(env_overrides or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
         cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
@@ -56,7 +67,7 @@ def start_daphne(env_overrides: dict | None = None, *, name="daphne") -> LiveDap
             raise RuntimeError(f"daphne exited: {log_path.read_text()[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return LiveDaphne(port, process, log_path)
+                return LiveDaphne(port, process, log_path, mail_dir)
         except OSError:
             time.sleep(0.1)
     process.kill()
