@@ -33,6 +33,8 @@ demo: migrate
 static: install
 	$(PY) manage.py collectstatic --noinput -v 0
 
+# Links in emails start with PUBLIC_URL: unless it is set, the address served here (so `make run PORT=8001` links to 8001).
+run: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: demo static
 	@echo ""
 	@echo "  Storefront:  http://127.0.0.1:$(PORT)/"
@@ -40,6 +42,7 @@ run: demo static
 	@echo "  Logins:      admin / admin (admin)   sam / sam, lea / lea (support agents)"
 	@echo "               maya / maya (support manager: KPIs)"
 	@echo "               emma.martin@example.com / demo (customer; every demo customer's password is demo)"
+	@url="$${EMAIL_URL:-consolemail://}"; echo "  Emails:      $${url%%:*}:// (EMAIL_URL), links to $$PUBLIC_URL"
 	@echo "  Assistant:   $$( [ -n "$$ANTHROPIC_API_KEY" ] && echo "Claude ($${ANTHROPIC_MODEL:-claude-sonnet-5-5})" || echo "offline (set ANTHROPIC_API_KEY for Claude)")"
 	@echo ""
 	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) helpdesk.asgi:application

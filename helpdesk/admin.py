@@ -1,10 +1,19 @@
-"""Admin pieces shared by the apps (nothing is registered here)."""
+"""Admin pieces shared by the apps (a read-only related list, the status history field), and the outbox.
 
-from django.contrib import admin
+OutboundEmail is registered here, and only here: every email the helpdesk sent or will send, read-only (what was
+sent to whom, when, after how many attempts, the last error). Its one action, "Send again now", queues failed or
+waiting emails through helpdesk.outbox.send_again.
+"""
+
+from django.contrib import admin, messages
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import outbox
+from .models import OutboundEmail
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -48,3 +57,42 @@ def _actor(change) -> str:
     if change.actor_user is None:
         return change.get_actor_display()
     return f"{change.get_actor_display()} ({change.actor_user.get_username()})"
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The outbox, for reading: rows are written by helpdesk.outbox only (queued with their change, then marked by
+    the sender), so nothing here is added, edited or deleted by hand."""
+
+    list_display = ["created_at", "kind", "to", "status", "attempts", "last_error", "sent_at"]
+    list_filter = ["status", "kind", "language"]
+    search_fields = ["to", "subject", "key"]
+    date_hierarchy = "created_at"
+    actions = ["send_again_now"]
+    fields = ["key", "kind", "to", "language", "subject", "status", "attempts", "last_error", "next_attempt_at",
+              "claimed_until", "created_at", "sent_at", "text_body", "html_body"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        """Change permission allows the action (obj None); the change page itself is read-only, always."""
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now (failed or waiting emails)"), permissions=["change"])
+    def send_again_now(self, request, queryset):
+        selected = queryset.count()
+        queued = outbox.send_again(emails=queryset)
+        if queued:
+            self.message_user(request, ngettext("%(count)d email will be sent again now.",
+                                                "%(count)d emails will be sent again now.", queued)
+                              % {"count": queued}, messages.SUCCESS)
+        if selected > queued:
+            self.message_user(request, ngettext(
+                "%(count)d email was left alone: it is sent or being sent.",
+                "%(count)d emails were left alone: they are sent or being sent.", selected - queued)
+                % {"count": selected - queued}, messages.WARNING)

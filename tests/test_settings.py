@@ -26,6 +26,7 @@ def test_check_deploy_reports_nothing_in_production_settings():
     result = run_manage(
         "check", "--deploy", "--fail-level", "DEBUG",
         DEBUG="false", SECRET_KEY="x" * 64 + "-production-secret-for-the-test", ALLOWED_HOSTS="help.example.com",
+        EMAIL_URL="smtp://mailer:secret@smtp.example.com:587/?tls=True",  # consolemail:// would drop every email
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
