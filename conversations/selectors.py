@@ -12,3 +12,9 @@ def messages_after(conversation_id, seq: int) -> list[Message]:
 def conversation_by_id(conversation_id) -> Conversation | None:
     """The conversation as stored now, with the agent who holds it (or None if there is no such conversation)."""
     return Conversation.objects.select_related("assigned_agent").filter(pk=conversation_id).first()
+
+
+def first_customer_text(conversation_id) -> str:
+    """What the customer first wrote in the conversation (as stored, masked), or "" when they wrote nothing."""
+    return (Message.objects.filter(conversation_id=conversation_id, role=Message.Role.CUSTOMER).exclude(text="")
+            .order_by("seq").values_list("text", flat=True).first()) or ""

@@ -5,8 +5,12 @@ emails twice. The links start with PUBLIC_URL and open the ticket with its signe
 for a guest and a logged-in customer alike.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.utils import timezone
 
+from helpdesk.models import OutboundEmail
 from helpdesk.outbox import queue_email
 
 from .links import ticket_url
@@ -43,3 +47,21 @@ def ticket_solved(ticket: Ticket) -> None:
     queue_email(key=f"ticket:{ticket.pk}:solved:{int(solved_at.timestamp())}", kind="ticket_solved",
                 to=ticket.customer_email, language=ticket.language,
                 context=_context(ticket, rate_url=ticket_url(ticket) + "#rate"))
+
+
+# A fresh link is emailed at most once per ticket in this many seconds, however often it is asked for.
+FRESH_LINK_INTERVAL_SECONDS = 600
+
+
+def fresh_link(ticket: Ticket) -> None:
+    """A new signed link to `ticket`, to its own address, because an old one expired. Keyed by the ticket and a
+    10-minute bucket, and skipped when one went out in the last 10 minutes: asking again and again sends nothing
+    more (the two racing in one bucket share the key, so only one is stored)."""
+    now = timezone.now()
+    prefix = f"ticket:{ticket.pk}:link:"
+    since = now - timedelta(seconds=FRESH_LINK_INTERVAL_SECONDS)
+    if OutboundEmail.objects.filter(key__startswith=prefix, created_at__gte=since).exists():
+        return
+    bucket = int(now.timestamp()) // FRESH_LINK_INTERVAL_SECONDS
+    queue_email(key=f"{prefix}{bucket}", kind="ticket_link", to=ticket.customer_email, language=ticket.language,
+                context=_context(ticket, max_age_days=settings.TICKET_LINK_MAX_AGE_DAYS))

@@ -325,3 +325,13 @@ def rate_ticket(*, ticket: Ticket, score, comment: str = "") -> Ticket:
     locked.csat_comment = (comment or "").strip()[:1000]
     locked.save(update_fields=["csat_score", "csat_comment"])
     return locked
+
+
+@transaction.atomic
+def email_fresh_link(*, ticket: Ticket) -> None:
+    """Someone opened an expired link to `ticket`: email a new one to the ticket's own address (never an address
+    the visitor gives), at most once per ticket per 10 minutes. The row lock makes two requests at once take turns,
+    so the second sees the first's email. Returns nothing: the page answers the same whatever happened."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.customer_email:
+        notifications.fresh_link(locked)
