@@ -31,6 +31,8 @@ _EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-
 # IBAN: country code, 2 check digits, 11-30 alphanumerics, optionally grouped by 4 with spaces.
 _IBAN = re.compile(r"\b([A-Z]{2})(\d{2})(?: ?[A-Z0-9]){11,30}\b")
 _API_KEY = re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{2})[A-Za-z0-9_-]+")
+# A signed ticket link (tickets.links) is a credential to that ticket: request logs keep only its start.
+_TICKET_LINK = re.compile(r"(/support/link/)([A-Za-z0-9_:.-]{6})[A-Za-z0-9_:.-]*")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 
 # What may separate the digit groups of a number: any whitespace (Python's \s covers tabs, no-break, thin and
@@ -255,8 +257,9 @@ def mask_payment_data(text: str) -> MaskResult:
 
 
 def mask_pii(text: str) -> str:
-    """Everything masked: payment data and secrets, then emails and phone numbers (for logs)."""
+    """Everything masked: payment data and secrets, signed ticket links, then emails and phone numbers (for logs)."""
     masked = mask_payment_data(text).text
+    masked = _TICKET_LINK.sub(r"\1\2…", masked)
     masked = _EMAIL.sub(mask_email, masked)
     return _mask_phones(masked)
 

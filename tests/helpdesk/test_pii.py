@@ -123,3 +123,13 @@ def test_a_log_record_carrying_a_secret_as_an_argument_is_masked(secret):
     PiiMaskingFilter().filter(record)
     assert "1111.1111" not in record.getMessage() and "hunter2" not in record.getMessage()
     assert "Azerty" not in record.getMessage()
+
+
+@pytest.mark.parametrize("line", [
+    'GET /support/link/eyJ0IjoxMiwiZSI6ImFiYyJ9:1vQ2xy:Zk3pQ-abcDEF_123/ HTTP/1.1" 200',
+    "Not Found: /support/link/eyJ0IjoxMiwiZSI6ImFiYyJ9:1vQ2xy:Zk3pQ-abcDEF_123/",
+])
+def test_the_log_filter_keeps_only_the_start_of_a_signed_ticket_link(line):
+    masked = mask_pii(line)
+    assert "Zk3pQ-abcDEF_123" not in masked and "1vQ2xy" not in masked
+    assert "/support/link/eyJ0Ij…" in masked
