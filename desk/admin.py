@@ -4,17 +4,28 @@ A conversation's workflow state (status, outcome, counters, the turn lease, the 
 agent) is only ever changed by the services, which keep it consistent and wake the sockets after commit; here the
 change page is read-only and the changes are actions. The browser session's fingerprint and the client address
 hash are never shown: the first identifies a live credential.
+
+The Refunds list (orders.admin.RefundAdmin) is registered here with its decisions, Approve and Decline, which go
+through desk.refunds.decide_refund like the ticket page's buttons: the customer's chat, their email and the approval
+ticket are told, whichever page the decision came from. A decline asks for its reason on an intermediate page.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation, ConversationEvent, Message
 from desk import takeover
+from desk.forms import DeclineRefundForm
+from desk.refunds import decide_refund
 from helpdesk.admin import ReadOnlyInline, StatusHistoryAdmin
 from helpdesk.exceptions import HelpdeskError
+from orders.admin import RefundAdmin
+from orders.models import Refund
 from tickets.admin import TicketAdmin
 from tickets.models import Ticket
 
@@ -92,3 +103,45 @@ class SupportQueueAdmin(TicketAdmin):
     def assign_to_me(self, request, queryset):
         run_for_each(self, request, queryset,
                      lambda ticket: takeover.assign_from_queue(ticket_id=ticket.pk, user=request.user), "assigned.")
+
+
+@admin.register(Refund)
+class RefundDecisionAdmin(RefundAdmin):
+    """The refund ledger (orders.admin.RefundAdmin) with the decisions, through desk.refunds.decide_refund."""
+
+    list_display = [*RefundAdmin.list_display, "approval_ticket"]
+    actions = ["approve", "decline"]
+
+    @admin.action(description=_("Approve selected refunds (the money moves now; the customer is told)"),
+                  permissions=["change"])
+    def approve(self, request, queryset):
+        run_for_each(self, request, queryset,
+                     lambda refund: decide_refund(refund=refund, user=request.user, approve=True),
+                     gettext("approved; the customer is told."))
+
+    @admin.action(description=_("Decline selected refunds (asks for the reason the customer is told)"),
+                  permissions=["change"])
+    def decline(self, request, queryset):
+        """First the page asking for the reason (told to each customer); with it, each refund is declined."""
+        form = DeclineRefundForm(request.POST if request.POST.get("post") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            run_for_each(self, request, queryset,
+                         lambda refund: decide_refund(refund=refund, user=request.user, approve=False, note=reason),
+                         gettext("declined; the customer is told why."))
+            return None
+        return TemplateResponse(request, "admin/orders/refund/decline_selected.html", {
+            **self.admin_site.each_context(request),
+            "title": gettext("Decline refunds"),
+            "opts": self.model._meta,
+            "refunds": queryset.select_related("order"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    @admin.display(description=_("approval ticket"))
+    def approval_ticket(self, refund):
+        ticket = refund.approval_tickets.order_by("created_at").first()
+        if ticket is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("desk-ticket", args=[ticket.number]), ticket.number)

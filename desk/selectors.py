@@ -1,10 +1,21 @@
-"""Reads for the desk: the queue's count, and everything an agent needs to know about a conversation's customer."""
+"""Reads for the desk: the queue's count, everything an agent needs to know about a conversation's customer, and a
+ticket's page (its customer, thread, SLA, the moves it allows, its refund decision, its chat transcript)."""
+
+from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
+from conversations.frames import message_frames
 from conversations.models import Conversation, ConversationEvent
-from orders.models import Order
+from orders.models import Customer, Order, Refund
+from orders.services import find_customer_by_email
 from tickets.models import Ticket
+from tickets.services import MANUAL_STATUSES
+from tickets.sla import first_response_state
+
+from .permissions import may_decide_refunds
 
 
 def console_context(conversation: Conversation) -> dict:
@@ -44,3 +55,178 @@ def waiting_handoffs() -> int:
     """Live hand-offs no agent has taken yet (the queue's badge and the tab title)."""
     return Ticket.objects.filter(kind=Ticket.Kind.HANDOFF, assignee__isnull=True,
                                  status__in=[Ticket.Status.NEW, Ticket.Status.OPEN]).count()
+
+
+# --- a ticket's page ----------------------------------------------------------------------------------------------
+
+def ticket_by_number(number: str) -> Ticket | None:
+    return (Ticket.objects.select_related("assignee", "conversation__customer", "conversation__assigned_agent",
+                                          "refund__order__customer", "refund__decided_by")
+            .filter(number=number).first())
+
+
+@dataclass(frozen=True)
+class TicketCustomer:
+    name: str
+    email: str
+    verified: bool
+    language: str
+    customer: Customer | None  # the store's customer record, when the email is known to be theirs
+
+
+def ticket_customer(ticket: Ticket) -> TicketCustomer:
+    """Who the ticket is for. The store's customer record only when the email was checked (a guest may type
+    anybody's address) or the chat was a logged-in customer's; the language is the chat's when there is one."""
+    conversation = ticket.conversation
+    customer = conversation.customer if conversation is not None and conversation.customer_id else None
+    if customer is None and ticket.email_verified and ticket.customer_email:
+        customer = find_customer_by_email(ticket.customer_email)
+    return TicketCustomer(
+        name=ticket.customer_name or (customer.name if customer else ""),
+        email=ticket.customer_email or (customer.email if customer else ""),
+        verified=ticket.email_verified or bool(conversation is not None and conversation.customer_id),
+        language=conversation.language if conversation is not None else ticket.language,
+        customer=customer,
+    )
+
+
+@dataclass(frozen=True)
+class TicketAction:
+    """A button of the ticket's page: `action` is what the form posts (with `status` for a move)."""
+
+    action: str
+    label: str
+    status: str = ""
+    primary: bool = False
+
+
+def _is_live_handoff(ticket: Ticket) -> bool:
+    """A hand-off whose customer is waiting for, or talking with, a person in the chat right now."""
+    conversation = ticket.conversation
+    return bool(ticket.kind == Ticket.Kind.HANDOFF and ticket.is_open and conversation is not None
+                and conversation.status in (Conversation.Status.WAITING, Conversation.Status.AGENT))
+
+
+def ticket_actions(ticket: Ticket) -> list[TicketAction]:
+    """The moves the page offers from the ticket's current status (and the only ones it accepts).
+
+    Take: an open ticket nobody has (a waiting hand-off is taken over, as from the queue). Open, Pending, Closed:
+    what the pipeline allows, except on a live hand-off (the chat decides those: its console, or Solve, which ends
+    the chat). Solve: whenever the pipeline allows it."""
+    actions = []
+    live = _is_live_handoff(ticket)
+    if ticket.is_open and ticket.assignee_id is None:
+        waiting = live and ticket.conversation.status == Conversation.Status.WAITING
+        actions.append(TicketAction("take", _("Take over the chat") if waiting else _("Take"), primary=True))
+    if not live:
+        labels = {Ticket.Status.OPEN: _("Reopen") if not ticket.is_open else _("Mark open"),
+                  Ticket.Status.PENDING: _("Mark pending"), Ticket.Status.CLOSED: _("Close")}
+        for status in MANUAL_STATUSES:
+            if ticket.can_transition_to(status):
+                actions.append(TicketAction("status", labels[status], status=status))
+    if ticket.can_transition_to(Ticket.Status.SOLVED):
+        actions.append(TicketAction("solve", _("Solve and end the chat") if live else _("Solve")))
+    return actions
+
+
+def action_allowed(ticket: Ticket, action: str, status: str = "") -> bool:
+    """Whether the page offers this move now (a stale page's button for a move no longer allowed is refused)."""
+    return any(offered.action == action and offered.status == (status if action == "status" else "")
+               for offered in ticket_actions(ticket))
+
+
+@dataclass(frozen=True)
+class RefundDecision:
+    refund: Refund
+    pending: bool
+    can_decide: bool  # `user` may approve or decline it now
+    own: bool  # `user` asked for it (they may not approve it)
+
+
+def refund_decision(ticket: Ticket, user) -> RefundDecision | None:
+    refund = ticket.refund
+    if refund is None:
+        return None
+    pending = refund.status == Refund.Status.PENDING_APPROVAL
+    own = refund.requested_by_user_id is not None and refund.requested_by_user_id == user.pk
+    return RefundDecision(refund=refund, pending=pending, can_decide=pending and may_decide_refunds(user), own=own)
+
+
+TRANSCRIPT_MESSAGES = 300  # the latest ones; the console replays the whole conversation
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    kind: str  # customer, assistant, agent, notice, action
+    who: str
+    created_at: object
+    text: str = ""  # shown as text (escaped)
+    html: str = ""  # sanitized by conversations.rendering
+    tools: tuple = ()
+
+
+def _action_line(item: dict) -> str:
+    details = ", ".join(f"{key}: {value}" for key, value in item.items() if key != "kind" and value not in (None, ""))
+    return f"{item.get('kind', '')} — {details}"
+
+
+def transcript(conversation: Conversation) -> list[TranscriptEntry]:
+    """The chat as the agent's console shows it, from the same frames (conversations.frames): customer text as
+    text, the assistant's and agents' as the sanitized HTML of conversations.rendering, system lines and cards."""
+    messages = list(conversation.messages.select_related("author").order_by("-seq")[:TRANSCRIPT_MESSAGES])
+    entries = []
+    for message in reversed(messages):
+        for frame in message_frames(message, for_agent=True):
+            kind, at = frame["type"], message.created_at
+            if kind == "customer.message":
+                entries.append(TranscriptEntry("customer", _("Customer"), at, text=frame["text"]))
+            elif kind == "assistant.message" and (frame["html"] or frame["tools"]):
+                entries.append(TranscriptEntry("assistant", _("Alex (assistant)"), at,
+                                               html=mark_safe(frame["html"]),  # sanitized by nh3
+                                               tools=tuple(tool["name"] for tool in frame["tools"])))
+            elif kind == "agent.message":
+                entries.append(TranscriptEntry("agent", frame["name"] or _("Agent"), at,
+                                               html=mark_safe(frame["html"])))  # sanitized by nh3
+            elif kind == "agent.joined":
+                entries.append(TranscriptEntry("notice", "", at, text=_("%(name)s joined the conversation") % {
+                    "name": frame["name"]}))
+            elif kind == "notice":
+                entries.append(TranscriptEntry("notice", "", at, text=frame["text"]))
+            elif kind == "action":
+                entries.append(TranscriptEntry("action", "", at, text=_action_line(
+                    {key: value for key, value in frame.items() if key not in ("type", "seq")})))
+    return entries
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    created_at: object
+    from_label: str
+    to_label: str
+    actor: str
+    note: str
+
+
+def status_history(ticket: Ticket) -> list[StatusMove]:
+    labels = dict(Ticket.Status.choices)
+    return [StatusMove(change.created_at, labels.get(change.from_status, change.from_status),
+                       labels.get(change.to_status, change.to_status),
+                       change.get_actor_display() + (f" ({change.actor_user.get_username()})" if change.actor_user else ""),
+                       change.note)
+            for change in ticket.status_changes.select_related("actor_user")]
+
+
+def ticket_page_context(ticket: Ticket, user, now) -> dict:
+    conversation = ticket.conversation
+    return {
+        "ticket": ticket,
+        "customer": ticket_customer(ticket),
+        "sla": first_response_state(ticket, now),
+        "thread": list(ticket.comments.select_related("author")),
+        "actions": ticket_actions(ticket),
+        "refund_decision": refund_decision(ticket, user),
+        "conversation": conversation,
+        "transcript": transcript(conversation) if conversation is not None else [],
+        "transcript_cut": (conversation is not None and conversation.messages.count() > TRANSCRIPT_MESSAGES),
+        "status_history": status_history(ticket),
+    }

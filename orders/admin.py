@@ -1,16 +1,17 @@
 """Customers, the catalogue, orders and the refund ledger in the admin.
 
 Money and order state (status, totals, refunded total, the dates the refund policy reads, the owner) are written by
-the services only: here they are read-only, refunds are decided by actions that call orders.services, and no
-order or refund is added or deleted by hand.
+the services only: here they are read-only, and no order or refund is added or deleted by hand.
+
+RefundAdmin (the refund ledger) is registered by desk.admin, which adds the Approve and Decline actions: a decision
+closes the loop with the customer (their chat, an email, the approval ticket solved: desk.refunds.decide_refund),
+which only the desk knows how to do, and orders never imports the desk.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from helpdesk.admin import ReadOnlyInline, StatusHistoryAdmin
-from helpdesk.exceptions import HelpdeskError
 
-from . import services
 from .models import Customer, Order, OrderItem, Product, Refund
 
 
@@ -67,14 +68,13 @@ class OrderAdmin(StatusHistoryAdmin, admin.ModelAdmin):
             obj.save(update_fields=form.changed_data)
 
 
-@admin.register(Refund)
 class RefundAdmin(admin.ModelAdmin):
-    list_display = ["order", "amount", "currency", "reason", "status", "requested_by", "created_at"]
+    list_display = ["order", "amount", "currency", "reason", "status", "requested_by", "created_at", "decided_by",
+                    "decided_at"]
     list_filter = ["status", "reason", "requested_by"]
     search_fields = ["order__number", "order__customer__email", "idempotency_key"]
-    list_select_related = ["order"]
-    actions = ["approve", "decline"]
-    # The ledger is written by services only: the admin reads it and decides pending approvals.
+    list_select_related = ["order", "decided_by"]
+    # The ledger is written by services only: the admin reads it (decisions are actions, added by desk.admin).
     readonly_fields = [f.name for f in Refund._meta.fields]
 
     def has_add_permission(self, request):
@@ -86,20 +86,3 @@ class RefundAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def _decide(self, request, queryset, verb):
-        for refund in queryset:
-            try:
-                verb(refund=refund, user=request.user)
-            except HelpdeskError as error:
-                self.message_user(request, f"{refund}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{refund}: done.", messages.SUCCESS)
-
-    @admin.action(description="Approve selected refunds (the money moves now)", permissions=["change"])
-    def approve(self, request, queryset):
-        self._decide(request, queryset, services.approve_refund)
-
-    @admin.action(description="Decline selected refunds", permissions=["change"])
-    def decline(self, request, queryset):
-        self._decide(request, queryset, services.decline_refund)

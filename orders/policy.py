@@ -18,11 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .exceptions import RefundNotAllowed
 from .models import Order, Refund
 
-REFUND_TIMING = "within 5-7 business days, on your original payment method"
+# In English for the model (tool results); marked so that what the customer is shown can be translated.
+REFUND_TIMING = gettext_noop("within 5-7 business days, on your original payment method")
 CENT = Decimal("0.01")
 
 

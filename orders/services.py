@@ -247,10 +247,28 @@ def request_refund(
     return RefundOutcome(refund, replayed=False)
 
 
-def approve_refund(*, refund: Refund, user) -> Refund:
+MAX_DECISION_NOTE_CHARS = Refund._meta.get_field("decision_note").max_length
+
+
+def check_decision_note(note, *, required: bool) -> str:
+    """The decision's note as stored: stripped; RefundNotAllowed when a required one (a decline's reason, which the
+    customer is told) is missing, or when it is longer than the column."""
+    text = (note if isinstance(note, str) else "").replace("\x00", "").strip()
+    if required and not text:
+        raise RefundNotAllowed("A declined refund needs a reason: the customer is told why.", code="reason_required")
+    if len(text) > MAX_DECISION_NOTE_CHARS:
+        raise RefundNotAllowed(f"Please keep the reason under {MAX_DECISION_NOTE_CHARS} characters.",
+                               code="reason_too_long")
+    return text
+
+
+def approve_refund(*, refund: Refund, user, note: str = "") -> Refund:
     """A person approves a refund that was above the threshold: the money moves now, once.
 
-    The approver must not be the person who requested it (an agent cannot approve their own refund)."""
+    The approver must not be the person who requested it (an agent cannot approve their own refund). The decision
+    (who, when, and the approver's `note`) is recorded on the refund. A refund already decided is refused
+    (RefundNotAllowed, code already_decided), so of two people deciding at once exactly one decides."""
+    note = check_decision_note(note, required=False)
     with transaction.atomic():
         refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
         if refund.status != Refund.Status.PENDING_APPROVAL:
@@ -261,7 +279,7 @@ def approve_refund(*, refund: Refund, user) -> Refund:
         order = Order.objects.select_for_update().get(pk=refund.order_id)
         check_refund_allowed(order=order, reason=refund.reason, amount=refund.amount, approving=refund)
         claimed = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING_APPROVAL).update(
-            status=Refund.Status.COMPLETED, decided_by=user
+            status=Refund.Status.COMPLETED, decided_by=user, decided_at=timezone.now(), decision_note=note,
         )
         if not claimed:
             raise RefundNotAllowed("This refund has already been decided.", code="already_decided")
@@ -270,9 +288,12 @@ def approve_refund(*, refund: Refund, user) -> Refund:
     return refund
 
 
-def decline_refund(*, refund: Refund, user) -> Refund:
+def decline_refund(*, refund: Refund, user, reason: str) -> Refund:
+    """A person declines a refund awaiting approval, saying why (`reason`, told to the customer: required). No money
+    moves. One conditional UPDATE: a refund already decided is refused (RefundNotAllowed, code already_decided)."""
+    reason = check_decision_note(reason, required=True)
     updated = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING_APPROVAL).update(
-        status=Refund.Status.DECLINED, decided_by=user
+        status=Refund.Status.DECLINED, decided_by=user, decided_at=timezone.now(), decision_note=reason,
     )
     if not updated:
         raise RefundNotAllowed("This refund has already been decided.", code="already_decided")

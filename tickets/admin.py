@@ -1,5 +1,8 @@
 """The agents' queue: the Ticket changelist, urgent first then longest waiting, live (see static/js/queue.js).
 
+A ticket's number and subject open its page in the desk (`desk-ticket`: the thread, the reply box, the status
+moves); the SLA column says how long is left for its first response, or since when it is late (tickets.sla).
+
 Workflow state (status, assignee, kind, conversation, refund, the customer's email and whether it was verified,
 the timestamps) is read-only here: it changes through the queue's actions, which call the services. Staff may
 edit the subject, category, priority and description (through tickets.services.edit_ticket, which writes only
@@ -10,8 +13,11 @@ ends its conversation, which only chat knows how to do, and tickets never import
 """
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Case, DateTimeField, F, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +26,7 @@ from helpdesk.admin import StatusHistoryAdmin
 
 from . import services
 from .models import Ticket
+from .sla import first_response_state
 
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
 TICKET_FIELDS = ["number", "kind", "subject", "category", "priority", "status", "assignee", "customer_email",
@@ -56,8 +63,26 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The SLA column's order: the tickets still waiting for a first answer by their target (the most overdue first),
+# then the others.
+FIRST_RESPONSE_ORDER = Case(
+    When(first_response_at__isnull=True, status__in=OPEN_STATUSES, then=F("first_response_due_at")),
+    default=None, output_field=DateTimeField(),
+).asc(nulls_last=True)
+
+
+class QueueChangeList(ChangeList):
+    """The queue's rows link to the ticket's page in the desk; its admin change form is for editing details."""
+
+    def url_for_result(self, result):
+        if result.number:
+            return reverse("desk-ticket", args=[result.number])
+        return super().url_for_result(result)
+
+
 class TicketAdmin(StatusHistoryAdmin, admin.ModelAdmin):
-    list_display = ["number", "priority_badge", "kind", "subject", "status", "waiting", "assignee", "take_over"]
+    list_display = ["number", "priority_badge", "kind", "subject", "status", "waiting", "first_response",
+                    "assignee", "take_over"]
     list_display_links = ["number", "subject"]
     list_filter = [QueueFilter, "kind", "status", "priority", ("assignee", admin.RelatedOnlyFieldListFilter), "category"]
     search_fields = ["number", "subject", "customer_email", "description", "reason"]
@@ -67,6 +92,9 @@ class TicketAdmin(StatusHistoryAdmin, admin.ModelAdmin):
     list_select_related = ["assignee", "conversation"]
     ordering = ["priority_rank", "created_at"]
     list_per_page = 50
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
 
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else self.fields
@@ -100,6 +128,14 @@ class TicketAdmin(StatusHistoryAdmin, admin.ModelAdmin):
     def waiting(self, ticket):
         end = ticket.solved_at or timezone.now()
         return timesince(ticket.created_at, end).split(",")[0]
+
+    @admin.display(description=_("SLA"), ordering=FIRST_RESPONSE_ORDER)
+    def first_response(self, ticket):
+        state = first_response_state(ticket, timezone.now())
+        due = date_format(timezone.localtime(state.due_at), "SHORT_DATETIME_FORMAT") if state.due_at else ""
+        return format_html('<span class="sla sla-{}{}" title="{}">{}</span>', state.state,
+                           " sla-soon" if state.soon else "", _("Due %(when)s") % {"when": due} if due else "",
+                           state.label)
 
     @admin.display(description=_("conversation"))
     def take_over(self, ticket):

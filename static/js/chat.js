@@ -97,13 +97,13 @@
     addItem("notice", (li) => { li.textContent = text; }, seq);
   }
 
-  function card(title, rows) {
+  function card(title, rows, mark) {
     return (li) => {
       const box = document.createElement("div");
       box.className = "card";
       box.setAttribute("role", "group");
       const h = document.createElement("strong");
-      h.textContent = "✔ " + title;
+      h.textContent = (mark || "✔") + " " + title;
       box.appendChild(h);
       const dl = document.createElement("dl");
       rows.forEach(([label, value]) => {
@@ -130,6 +130,9 @@
     let builder;
     if (frame.kind === "refund") {
       builder = card(strings.refundDone, [[frame.order_id, money(frame.amount, frame.currency)], ["", frame.timing]]);
+    } else if (frame.kind === "refund_declined") {
+      builder = card(strings.refundDeclined, [[frame.order_id, money(frame.amount, frame.currency)],
+        [strings.reason, frame.reason]], "✕");
     } else if (frame.kind === "refund_pending") {
       builder = card(strings.refundPending, [[frame.order_id, money(frame.amount, frame.currency)],
         [strings.ticket, frame.ticket], [strings.position, frame.position]]);

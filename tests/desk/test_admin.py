@@ -33,23 +33,6 @@ def agent(db):
     return AgentFactory(username="sam", first_name="Sam")
 
 
-@pytest.fixture
-def broadcasts(monkeypatch, django_capture_on_commit_callbacks):
-    """What the services send to the channel layer after commit, as (group, event) pairs. Use `broadcasts.run()`
-    around the request: the test's transaction never commits, so its on-commit callbacks are run there."""
-
-    class Captured(list):
-        def run(self):
-            return django_capture_on_commit_callbacks(execute=True)
-
-        def to(self, group):
-            return [event for name, event in self if name == group]
-
-    sent = Captured()
-    monkeypatch.setattr("helpdesk.realtime._send", lambda group, event: sent.append((group, event)))
-    return sent
-
-
 def waiting_handoff(**conversation_fields) -> Ticket:
     """A customer waiting for a person: the conversation in `waiting` with its open hand-off ticket."""
     conversation = ConversationFactory(status=Conversation.Status.WAITING, escalated_at=timezone.now(),

@@ -194,8 +194,8 @@ def test_a_declined_refund_no_longer_counts_towards_the_threshold():
     [pending] = _split(order, ["300.00"], prefix="big")
     [while_pending] = _split(order, ["50.00"], prefix="while-pending")
     assert while_pending.needs_approval
-    decline_refund(refund=pending.refund, user=UserFactory())
-    decline_refund(refund=while_pending.refund, user=UserFactory())
+    decline_refund(refund=pending.refund, user=UserFactory(), reason="Used, not defective")
+    decline_refund(refund=while_pending.refund, user=UserFactory(), reason="Used, not defective")
     [after] = _split(order, ["50.00"], prefix="after")
     assert after.completed
 
@@ -253,3 +253,49 @@ def test_the_admin_cannot_edit_what_the_refund_policy_reads():
 
     readonly = set(OrderAdmin(Order, site).get_readonly_fields(request=None))
     assert {"total", "refunded_total", "currency", "status"} <= readonly
+
+
+# --- the decision -------------------------------------------------------------------------------------------------
+def test_an_approval_records_who_decided_when_and_their_note():
+    pending = refund(OrderFactory(total=Decimal("1299.00"))).refund
+    agent = UserFactory()
+    approved = approve_refund(refund=pending, user=agent, note="  Checked the photos.  ")
+    assert (approved.decided_by, approved.decision_note) == (agent, "Checked the photos.")
+    assert approved.decided_at is not None and approved.completed_at is not None
+
+
+def test_a_decline_records_its_reason_and_moves_no_money():
+    from orders.services import decline_refund
+
+    order = OrderFactory(total=Decimal("1299.00"))
+    declined = decline_refund(refund=refund(order).refund, user=UserFactory(), reason="Dropped, not defective.")
+    assert declined.status == Refund.Status.DECLINED and declined.decision_note == "Dropped, not defective."
+    assert declined.decided_at is not None and declined.completed_at is None
+    order.refresh_from_db()
+    assert order.refunded_total == 0
+
+
+@pytest.mark.parametrize("reason, code", [("", "reason_required"), ("   ", "reason_required"), (None, "reason_required"),
+                                          ("x" * 501, "reason_too_long")])
+def test_a_decline_without_a_usable_reason_is_refused_and_nothing_changes(reason, code):
+    from orders.services import decline_refund
+
+    pending = refund(OrderFactory(total=Decimal("1299.00"))).refund
+    with pytest.raises(RefundNotAllowed) as error:
+        decline_refund(refund=pending, user=UserFactory(), reason=reason)
+    assert error.value.code == code
+    pending.refresh_from_db()
+    assert pending.status == Refund.Status.PENDING_APPROVAL and pending.decided_by is None
+
+
+def test_a_declined_refund_cannot_be_approved_afterwards():
+    from orders.services import decline_refund
+
+    order = OrderFactory(total=Decimal("1299.00"))
+    pending = refund(order).refund
+    decline_refund(refund=pending, user=UserFactory(), reason="No.")
+    with pytest.raises(RefundNotAllowed) as error:
+        approve_refund(refund=pending, user=UserFactory())
+    assert error.value.code == "already_decided"
+    order.refresh_from_db()
+    assert order.refunded_total == 0
