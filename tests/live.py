@@ -1,11 +1,14 @@
 """A live daphne server for browser and multi-process tests, wired to the test database."""
 
+import email
+import email.policy
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 from django.db import connection
@@ -38,14 +41,37 @@ class LiveDaphne:
         self.mail_dir = mail_dir
         self.url = f"http://127.0.0.1:{port}"
 
-    def emails(self) -> list[str]:
-        """The emails this server sent (its EMAIL_URL is a filemail:// directory), oldest first, as raw text."""
+    def emails(self) -> list[EmailMessage]:
+        """The emails this server sent (its EMAIL_URL is a filemail:// directory), oldest first, parsed: read
+        `message["subject"]`, `message["to"]` and `text_of(message)`."""
         if not self.mail_dir.exists():
             return []
-        return [path.read_text(errors="replace") for path in sorted(self.mail_dir.iterdir(), key=os.path.getmtime)]
+        messages = []
+        for path in sorted(self.mail_dir.iterdir(), key=os.path.getmtime):
+            # The file backend writes each message followed by a line of 79 dashes.
+            for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if raw.strip():
+                    messages.append(email.message_from_bytes(raw.lstrip(b"\n"), policy=email.policy.default))
+        return messages
+
+    def wait_for_email(self, predicate, timeout: float = 15.0) -> EmailMessage:
+        """The first email matching `predicate`, waiting for the server's outbox worker to send it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next((message for message in self.emails() if predicate(message)), None)
+            if found is not None:
+                return found
+            time.sleep(0.2)
+        raise AssertionError(f"no such email in {timeout} s; sent: {[m['subject'] for m in self.emails()]}")
+
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def text_of(message: EmailMessage) -> str:
+    """The plain-text part of an email."""
+    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def start_daphne(env_overrides: dict | None = None, *, name="daphne") -> LiveDaphne:
