@@ -4,6 +4,8 @@ from django.db.models import Q
 
 from conversations.models import Conversation, ConversationEvent
 from orders.models import Order
+from tickets import availability
+from tickets.hours import describe_opening
 from tickets.models import Ticket
 
 
@@ -44,3 +46,15 @@ def waiting_handoffs() -> int:
     """Live hand-offs no agent has taken yet (the queue's badge and the tab title)."""
     return Ticket.objects.filter(kind=Ticket.Kind.HANDOFF, assignee__isnull=True,
                                  status__in=[Ticket.Status.NEW, Ticket.Status.OPEN]).count()
+
+
+def staffing_panel(user, *, language: str) -> dict:
+    """What the desk's header shows an agent: their own status, how many agents are available, and whether the
+    business is closed (and until when, worded in `language`)."""
+    staffed = availability.staffing()
+    return {
+        "status": availability.availability_of(user),
+        "agents_available": staffed.agents_available,
+        "open_now": staffed.open_now,
+        "back": describe_opening(staffed.next_opening, language) if staffed.next_opening else "",
+    }
