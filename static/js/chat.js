@@ -149,7 +149,10 @@
     addItem("action " + frame.kind, builder, frame.seq);
   }
 
-  function setStatus(text) { statusLine.textContent = text || ""; }
+  // An empty status falls back to the wait line while the customer waits for a person.
+  function setStatus(text) {
+    statusLine.textContent = text || (state.status === "waiting" && state.wait ? waitText(state.wait) : "");
+  }
 
   // While waiting for a person: "You're number 2 in line · 1 agent available" (the server's `wait` frames).
   function waitText(wait) {
@@ -175,8 +178,7 @@
     const banners = { waiting: strings.waiting, agent: strings.withAgent, closed: strings.closed };
     if (state.connected) setBanner(banners[frame.status] || "");
     if (frame.status !== "waiting") state.wait = null;
-    if (frame.status === "waiting" && state.wait) setStatus(waitText(state.wait));
-    else if (frame.status !== "bot") setStatus("");
+    if (frame.status !== "bot") setStatus("");
     const showCsat = frame.status === "closed" && !frame.csat && frame.conversation;
     csatForm.hidden = !showCsat;
     if (showCsat) csatForm.querySelector("input").focus({ preventScroll: true });
@@ -244,7 +246,7 @@
     action(frame) { renderAction(frame); },
     wait(frame) {
       state.wait = frame;
-      if (state.status === "waiting") setStatus(waitText(frame));
+      if (state.status === "waiting") setStatus("");
     },
     "tool.status"(frame) { setStatus(frame.label); },
     typing(frame) {
