@@ -8,7 +8,9 @@ Rules (thresholds in settings, the source document's numbers):
 - ESCALATION_UNRESOLVED_EXCHANGES (3) customer exchanges on one issue without resolution (dissatisfied messages with
   nothing settled in between) → the assistant offers a person, once per issue; "settled" = a refund, ticket or
   hand-off was made, or the customer thanked us.
-Every decision is stored as a ConversationEvent with its rule and reason, and shown to the agent.
+Every decision is stored as a ConversationEvent with its rule and reason, and shown to the agent. When nobody can
+take a hand-off (conversations.handoff: closed, or no agent available), the customer is told so once, with when the
+team is back, and their question becomes the conversation's one follow-up by email (or they are asked for an email).
 """
 
 from dataclasses import dataclass
