@@ -16,8 +16,15 @@ The range selects conversations by `started_at` in [start, end), optionally one 
 - Refunds: completed refunds made in these conversations, count and total per currency.
 - Model tokens: input, output, cache reads and writes of every model call, and the estimated cost at the prices
   below (the offline assistant costs nothing).
+- Ticket first response (service levels): first_response_at - created_at (a person's first public reply, or joining
+  the live chat) of the tickets whose first response came in the range, in the ticket's language: median and 90th
+  percentile (nearest rank).
+- SLA breaches: tickets created in the range with a first-response target (first_response_due_at, in business
+  hours) that missed it: answered after it, or not answered and overdue (still open past it, or solved after it
+  with no response). Count and share of the tickets with a target.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,6 +37,7 @@ from django.utils import timezone
 from assistant.limits import FREE_MODELS
 from conversations.models import Conversation, Message
 from orders.models import Refund
+from tickets.models import Ticket
 
 # US dollars per million tokens (Claude Sonnet list prices); cache writes 1.25x and reads 0.1x the input price.
 PRICE_PER_MILLION = getattr(settings, "KPI_PRICE_PER_MILLION", {"input": 3.0, "output": 15.0})
@@ -85,6 +93,12 @@ class SupportKpis:
     refunds_total: dict = field(default_factory=dict)
     tokens: dict = field(default_factory=dict)
     estimated_cost_usd: float = 0.0
+    first_responses: int = 0
+    median_ticket_first_response_seconds: float | None = None
+    p90_ticket_first_response_seconds: float | None = None
+    sla_tickets: int = 0
+    sla_breaches: int = 0
+    sla_breach_rate: float | None = None
 
     def headline(self) -> list[Kpi]:
         """The source document's five KPIs, each with its target."""
@@ -149,6 +163,7 @@ def compute_kpis(start: datetime, end: datetime, language: str | None = None) ->
     kpis.reopen_rate = reopen_rate(conversations)
     _message_kpis(kpis, conversations)
     _refund_kpis(kpis, conversations)
+    _service_level_kpis(kpis, start, end, language)
     return kpis
 
 
@@ -161,6 +176,50 @@ def median_resolution_seconds(conversations) -> float | None:
         return None
     middle = list(closed.values_list("resolution", flat=True)[(count - 1) // 2: count // 2 + 1])
     return sum(d.total_seconds() for d in middle) / len(middle)
+
+
+TICKET_FIRST_RESPONSE = ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField())
+OPEN_TICKET_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
+
+
+def _ordered_seconds_at(ordered, positions: list[int]) -> list[float]:
+    """The values (durations, in seconds) at 0-based `positions` of a queryset ordered by them: one query."""
+    low, high = min(positions), max(positions)
+    values = [d.total_seconds() for d in ordered[low: high + 1]]
+    return [values[position - low] for position in positions]
+
+
+def ticket_first_response_percentiles(tickets) -> tuple[int, float | None, float | None]:
+    """(count, median, 90th percentile) of the first-response time of `tickets` that have one, in seconds, in the
+    database: count, then read the middle rows and the nearest-rank row in order."""
+    answered = (tickets.filter(first_response_at__isnull=False).annotate(waited=TICKET_FIRST_RESPONSE)
+                .order_by("waited").values_list("waited", flat=True))
+    count = answered.count()
+    if not count:
+        return 0, None, None
+    middle = [(count - 1) // 2, count // 2]
+    p90 = math.ceil(0.9 * count) - 1
+    values = _ordered_seconds_at(answered, [*middle, p90])
+    return count, (values[0] + values[1]) / 2, values[2]
+
+
+def sla_breached(now: datetime) -> Q:
+    """Tickets that missed their first-response target (see the module)."""
+    missed_unanswered = Q(first_response_at__isnull=True) & (
+        Q(status__in=OPEN_TICKET_STATUSES, first_response_due_at__lt=now)
+        | Q(solved_at__isnull=False, solved_at__gt=F("first_response_due_at")))
+    return Q(first_response_at__gt=F("first_response_due_at")) | missed_unanswered
+
+
+def _service_level_kpis(kpis: SupportKpis, start: datetime, end: datetime, language: str | None) -> None:
+    tickets = Ticket.objects.filter(language=language) if language else Ticket.objects.all()
+    answered_in_range = tickets.filter(first_response_at__gte=start, first_response_at__lt=end)
+    (kpis.first_responses, kpis.median_ticket_first_response_seconds,
+     kpis.p90_ticket_first_response_seconds) = ticket_first_response_percentiles(answered_in_range)
+    with_target = tickets.filter(created_at__gte=start, created_at__lt=end, first_response_due_at__isnull=False)
+    totals = with_target.aggregate(count=Count("pk"), breached=Count("pk", filter=sla_breached(timezone.now())))
+    kpis.sla_tickets, kpis.sla_breaches = totals["count"], totals["breached"]
+    kpis.sla_breach_rate = _ratio(totals["breached"], totals["count"])
 
 
 def reopened_filter():

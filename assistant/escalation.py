@@ -8,7 +8,9 @@ Rules (thresholds in settings, the source document's numbers):
 - ESCALATION_UNRESOLVED_EXCHANGES (3) customer exchanges on one issue without resolution (dissatisfied messages with
   nothing settled in between) → the assistant offers a person, once per issue; "settled" = a refund, ticket or
   hand-off was made, or the customer thanked us.
-Every decision is stored as a ConversationEvent with its rule and reason, and shown to the agent.
+Every decision is stored as a ConversationEvent with its rule and reason, and shown to the agent. When nobody can
+take a hand-off (conversations.handoff: closed, or no agent available), the customer is told so once, with when the
+team is back, and their question becomes the conversation's one follow-up by email (or they are asked for an email).
 """
 
 from dataclasses import dataclass
@@ -24,7 +26,6 @@ from assistant.sentiment import SentimentScore
 from conversations import services as conversations
 from conversations.handoff import open_handoff
 from conversations.models import Conversation, ConversationEvent, Message
-from tickets import services as tickets
 from tickets.models import Ticket
 
 
@@ -115,6 +116,12 @@ WARNINGS = {
                               "You're number {position} in the queue."),
     "escalated_supervisor": gettext_noop("I'm passing this conversation to a supervisor. You're number {position} in "
                                          "the queue."),
+    "offline_closed": gettext_noop("Our team isn't here right now: they're back {when}."),
+    "offline_busy": gettext_noop("Nobody from our team is free to join the chat right now."),
+    "offline_ask_email": gettext_noop("Please give me your email address: I'll pass your question on to them and "
+                                      "they'll answer you by email."),
+    "offline_filed": gettext_noop("I've passed your question on to them as request {ticket}; they'll answer you by "
+                                  "email at {email}."),
 }
 
 
@@ -150,12 +157,26 @@ def after_turn(conversation_id, message_id: int, score: SentimentScore) -> Appli
         if not decision.escalate:
             return Applied(decision, say=wording(decision.say, conversation.language))
         already_waiting = conversation.status == Conversation.Status.WAITING
-        ticket, _created = open_handoff(
+        handoff = open_handoff(
             conversation, subject=decision.reason, reason=decision.reason, priority=decision.priority,
             actor="system",
         )
+        if handoff.offline:
+            return Applied(decision, say=offline_wording(handoff, conversation.language))
         if already_waiting:
             return Applied(decision)
-        position = tickets.queue_position(ticket)
         key = "escalated_supervisor" if decision.rule == "abuse" else "escalated"
-        return Applied(decision, say=wording(key, conversation.language, position=position))
+        return Applied(decision, say=wording(key, conversation.language, position=handoff.position))
+
+
+def offline_wording(handoff, language: str) -> str:
+    """What the customer is told when nobody could take the hand-off: that nobody is there (and when the team is
+    back), and either the follow-up filed for them or the request for their email. Said once: a later hand-off that
+    reuses the follow-up says nothing more."""
+    if not handoff.created:
+        return ""
+    when = handoff.when(language)
+    away = wording("offline_closed", language, when=when) if when else wording("offline_busy", language)
+    if handoff.needs_email:
+        return f"{away} {wording('offline_ask_email', language)}"
+    return f"{away} {wording('offline_filed', language, ticket=handoff.ticket.number, email=handoff.email)}"

@@ -86,7 +86,8 @@ def static_prompt() -> str:
 
 
 def dynamic_prompt(*, language: str, customer_name: str = "", verified_email: str = "",
-                   verified_orders: list[str] | None = None, summary: str = "", agent_names: list[str] | None = None) -> str:
+                   verified_orders: list[str] | None = None, summary: str = "", agent_names: list[str] | None = None,
+                   awaiting_email_for_team: bool = False) -> str:
     today = timezone.localdate()
     lines = [
         "<context>",
@@ -105,6 +106,10 @@ def dynamic_prompt(*, language: str, customer_name: str = "", verified_email: st
     if agent_names:
         lines.append(f"Earlier, a human agent ({', '.join(agent_names)}) talked with the customer; their messages are "
                      "in the history. Continue from where they left off.")
+    if awaiting_email_for_team:
+        lines.append("Nobody from the team could join this chat, so the customer was asked for the email address the "
+                     "team should answer at. When they give it, call create_ticket with it: that passes their "
+                     "question to the team.")
     lines.append("</context>")
     if summary:
         lines += ["<conversation_summary>", summary, "</conversation_summary>"]

@@ -18,8 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from conversations import services as conversations
-from conversations.handoff import open_handoff
+from conversations.handoff import (
+    Handoff,
+    customer_name,
+    file_offline_follow_up,
+    open_handoff,
+    pending_offline_handoff,
+)
 from conversations.models import REOPEN_WINDOW, Conversation, ConversationEvent
+from conversations.questions import real_question
 from faq.search import search_faq as run_faq_search
 from helpdesk.emails import InvalidEmail, canonical_email_or_blank
 from helpdesk.exceptions import HelpdeskError
@@ -27,7 +34,9 @@ from orders import services as orders
 from orders.exceptions import IdentityRequired, OrderNotFound, VerificationLocked
 from orders.models import Refund
 from orders.policy import parse_amount
+from tickets import availability
 from tickets import services as tickets
+from tickets.hours import describe_opening
 from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -420,7 +429,7 @@ def process_refund(ctx: ToolContext, args: dict) -> ToolResult:
 
 
 def _refund_needs_approval(ctx, conversation, order, refund) -> ToolResult:
-    ticket, _created = open_handoff(
+    handoff = open_handoff(
         conversation,
         subject=f"Approve refund of {refund.amount} {refund.currency} on {order.number}",
         reason=f"Refund of {refund.amount} {refund.currency} is above the approval threshold",
@@ -428,20 +437,37 @@ def _refund_needs_approval(ctx, conversation, order, refund) -> ToolResult:
         category=Ticket.Category.REFUND,
         refund=refund,
     )
-    position = tickets.queue_position(ticket)
     content = {
         "status": "pending_approval",
         "order_id": order.number,
         "amount": f"{refund.amount:.2f}",
         "currency": refund.currency,
-        "message": "Refunds above the approval threshold are reviewed by a person before any money moves. "
-                   "The conversation has been handed to the team.",
-        "ticket": ticket.number,
-        "queue_position": position,
+        "ticket": handoff.ticket.number,
     }
     action = {"kind": "refund_pending", "order_id": order.number, "amount": content["amount"],
-              "currency": refund.currency, "ticket": ticket.number, "position": position}
+              "currency": refund.currency, "ticket": handoff.ticket.number}
+    if handoff.offline:
+        when = handoff.when(ctx.language)
+        content.update(_offline_facts(handoff, ctx.language), email=handoff.email, message=(
+            "Refunds above the approval threshold are reviewed by a person before any money moves. Nobody from "
+            "the team is available now" + (f" (they are back {when})" if when else "") + ", so the request is "
+            f"filed as ticket {handoff.ticket.number}: a person decides and the customer is told by email at "
+            f"{handoff.email}. Tell the customer so; the conversation stays with you."))
+        action.update(offline=True, email=handoff.email, next_opening=when)
+        return ToolResult(content, action=action)
+    content.update(
+        message="Refunds above the approval threshold are reviewed by a person before any money moves. "
+                "The conversation has been handed to the team.",
+        queue_position=handoff.position, agents_available=handoff.agents_available)
+    action.update(position=handoff.position, agents_available=handoff.agents_available)
     return ToolResult(content, action=action, handoff=True)
+
+
+def _offline_facts(handoff: Handoff, language: str) -> dict:
+    """What a tool result says of a hand-off nobody could take: why, and when the team is back (worded for the
+    customer, in their language and the business time zone)."""
+    return {"offline": True, "why": "closed" if handoff.next_opening else "no_agent_available",
+            "next_opening": handoff.when(language) or None, "agents_available": handoff.agents_available}
 
 
 def search_faq(ctx: ToolContext, args: dict) -> ToolResult:
@@ -454,11 +480,15 @@ def search_faq(ctx: ToolContext, args: dict) -> ToolResult:
 
 
 def create_ticket(ctx: ToolContext, args: dict) -> ToolResult:
-    """File a follow-up for the customer of this conversation.
+    """File a follow-up for the customer of this conversation, about their real question.
 
     With an identity (login or verified email) the ticket is only for that email, marked verified. A guest's email
     is taken as given and marked unverified, whoever it belongs to; the answer is the same for a customer's email
-    and an unknown one, so the tool does not reveal who is a customer."""
+    and an unknown one, so the tool does not reveal who is a customer. The subject and description are the
+    customer's own words (conversations.questions), whatever the model wrote (its description is kept as a note).
+    One open follow-up per conversation: asking again returns it, so a model talked into it cannot file (and
+    email) ticket after ticket. When a hand-off found nobody available and waits for the customer's email, this
+    files that hand-off's follow-up (with its priority, and when the team is back)."""
     conversation = ctx.conversation()
     try:
         email = orders.check_email(args["customer_email"])
@@ -469,25 +499,70 @@ def create_ticket(ctx: ToolContext, args: dict) -> ToolResult:
     if own_email and email != own_email:
         return refusal("A ticket can only be filed for the customer of this conversation, with their own email.",
                        code="ticket_not_allowed")
-    ticket = tickets.create_follow_up(
-        subject=args["subject"], category=args["category"], priority=args["priority"],
-        description=args["description"], customer_email=email, conversation_id=conversation.pk,
-        email_verified=bool(own_email),
-    )
+    with transaction.atomic():
+        conversation = ctx.conversation(lock=True)
+        existing = tickets.open_follow_up_for(conversation.pk)
+        if existing is not None:
+            return ToolResult({"ticket": existing.number, "status": "already_open", "follow_up": "by email",
+                               "email": existing.customer_email,
+                               "message": "This conversation already has this open ticket; the team reads the "
+                                          "whole conversation with it. Do not open another."})
+        pending = pending_offline_handoff(conversation)
+        if pending is not None:
+            ticket = file_offline_follow_up(
+                conversation, email=email, email_verified=bool(own_email), reason=pending.get("reason", ""),
+                priority=pending.get("priority") or args["priority"],
+                category=pending.get("category") or args["category"], model_subject=args["subject"],
+                model_description=args["description"],
+            )
+            staffed = availability.staffing()
+            when = describe_opening(staffed.next_opening, ctx.language) if staffed.next_opening else None
+            return ToolResult({"ticket": ticket.number, "status": "open", "follow_up": "by email", "offline": True,
+                               "next_opening": when},
+                              action={"kind": "ticket", "ticket": ticket.number, "email": email, "offline": True,
+                                      "next_opening": when or ""})
+        question = real_question(conversation, model_subject=args["subject"], model_description=args["description"])
+        ticket = tickets.create_follow_up(
+            subject=question.subject, category=args["category"], priority=args["priority"],
+            description=question.description, customer_email=email, conversation_id=conversation.pk,
+            email_verified=bool(own_email), language=ctx.language, customer_name=customer_name(conversation),
+        )
     return ToolResult({"ticket": ticket.number, "status": "open", "follow_up": "by email"},
                       action={"kind": "ticket", "ticket": ticket.number, "email": email})
 
 
 def escalate_to_human(ctx: ToolContext, args: dict) -> ToolResult:
+    """Hand the conversation to a person: the live queue when someone can take it now, else a follow-up by email
+    (conversations.handoff), the customer asked for their email first if the conversation has none."""
     conversation = ctx.conversation()
     priority = tickets.HANDOFF_PRIORITY[args["priority"]]
-    ticket, _created = open_handoff(
+    handoff = open_handoff(
         conversation, subject=args["reason"][:200], reason=args["reason"], priority=priority,
         model_summary=args["conversation_summary"],
     )
-    position = tickets.queue_position(ticket)
-    return ToolResult({"status": "queued", "ticket": ticket.number, "queue_position": position},
-                      action={"kind": "handoff", "ticket": ticket.number, "position": position}, handoff=True)
+    if not handoff.offline:
+        return ToolResult({"status": "queued", "ticket": handoff.ticket.number, "queue_position": handoff.position,
+                           "agents_available": handoff.agents_available},
+                          action={"kind": "handoff", "ticket": handoff.ticket.number, "position": handoff.position,
+                                  "agents_available": handoff.agents_available}, handoff=True)
+    facts = _offline_facts(handoff, ctx.language)
+    away = "Nobody from the team can join the chat now" + (
+        f"; they are back {facts['next_opening']}" if facts["next_opening"] else "")
+    if handoff.needs_email:
+        return ToolResult({"status": "offline", "needs_email": True, **facts, "message": (
+            f"{away}. The conversation stays with you. Tell the customer so, and ask for the email address the "
+            "team should answer at; when they give it, call create_ticket with it: that files their question for "
+            "the team.")})
+    content = {"status": "offline", "needs_email": False, **facts, "ticket": handoff.ticket.number,
+               "follow_up": "by email", "email": handoff.email, "already_filed": not handoff.created,
+               "message": f"{away}. The customer's question is ticket {handoff.ticket.number}, answered by email "
+                          f"at {handoff.email}. Tell the customer so; the conversation stays with you. Do not call "
+                          "escalate_to_human again."}
+    action = None
+    if handoff.created:
+        action = {"kind": "ticket", "ticket": handoff.ticket.number, "email": handoff.email, "offline": True,
+                  "next_opening": facts["next_opening"] or ""}
+    return ToolResult(content, action=action)
 
 
 HANDLERS = {

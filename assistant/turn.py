@@ -42,6 +42,7 @@ from assistant.models import ToolCall
 from assistant.prompts import system_blocks
 from assistant.tools import TOOLS, ToolBudget, ToolContext, ToolResult, run_tool, status_label
 from conversations import services as conversations
+from conversations.handoff import pending_offline_handoff
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.sinks import ChannelLayerSink, TurnSink
 from helpdesk.db import in_thread
@@ -410,6 +411,8 @@ def _build_request(conversation_id) -> tuple[LLMRequest, int]:
         "verified_orders": conversation.verified_order_numbers,
         "summary": conversation.summary,
         "agent_names": agent_names,
+        # A hand-off found nobody available and waits for the customer's email (conversations.handoff).
+        "awaiting_email_for_team": pending_offline_handoff(conversation) is not None,
     }
     request = LLMRequest(
         system=system_blocks(**context),

@@ -13,6 +13,7 @@ from conversations.models import Conversation, Message
 from helpdesk.db import in_thread
 from helpdesk.realtime import abroadcast, conversation_group, visitor_group
 from orders.selectors import customer_of_user
+from tickets import availability
 
 
 class CustomerConsumer(ConversationConsumer):
@@ -79,6 +80,14 @@ class CustomerConsumer(ConversationConsumer):
             "language": self.language,
             "csat": conversation.csat_score if conversation else None,
         })
+        if conversation is not None and conversation.status == Conversation.Status.WAITING:
+            await self.send_wait(await in_thread(availability.wait_for)(conversation.pk))
+
+    async def send_wait(self, wait: dict | None) -> None:
+        """The customer's place in line and the agents available, while they wait for a person."""
+        if wait is not None:
+            await self.send_json({"type": "wait", "position": wait["position"],
+                                  "agents_available": wait["agents_available"]})
 
     # --- client frames -----------------------------------------------------------------------------------------------
     async def handle_message(self, frame: dict) -> None:
@@ -178,6 +187,10 @@ class CustomerConsumer(ConversationConsumer):
 
     async def chat_sentiment(self, event):
         """Called when a customer message was scored (only the agent console shows it)."""
+
+    async def chat_wait(self, event):
+        """Called when the queue moved while this conversation waits for a person: its new place in line."""
+        await self.send_wait(event)
 
     async def catch_up(self) -> None:
         await self.refresh()

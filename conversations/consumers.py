@@ -260,6 +260,10 @@ class ConversationConsumer(JsonFrameConsumer):
         """Called when a message of the conversation was committed: send what this socket has not seen."""
         await self.send_stored()
 
+    async def chat_wait(self, event):
+        """Called when the queue moved while the conversation waits for a person (the customer's widget shows its
+        place in line; other sockets ignore it)."""
+
     async def catch_up(self) -> None:
         await self.send_stored()
         await self.send_state()

@@ -11,6 +11,8 @@ from conversations.frames import message_frames
 from conversations.models import Conversation, ConversationEvent
 from orders.models import Customer, Order, Refund
 from orders.services import find_customer_by_email
+from tickets import availability
+from tickets.hours import describe_opening
 from tickets.models import Ticket
 from tickets.services import MANUAL_STATUSES
 from tickets.sla import first_response_state
@@ -229,4 +231,15 @@ def ticket_page_context(ticket: Ticket, user, now) -> dict:
         "transcript": transcript(conversation) if conversation is not None else [],
         "transcript_cut": (conversation is not None and conversation.messages.count() > TRANSCRIPT_MESSAGES),
         "status_history": status_history(ticket),
+
+
+def staffing_panel(user, *, language: str) -> dict:
+    """What the desk's header shows an agent: their own status, how many agents are available, and whether the
+    business is closed (and until when, worded in `language`)."""
+    staffed = availability.staffing()
+    return {
+        "status": availability.availability_of(user),
+        "agents_available": staffed.agents_available,
+        "open_now": staffed.open_now,
+        "back": describe_opening(staffed.next_opening, language) if staffed.next_opening else "",
     }

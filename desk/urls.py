@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import path
 
-from .views import console, ticket_page
+from .views import availability, console, ticket_page
 
 urlpatterns = [
     path("console/<uuid:pk>/", admin.site.admin_view(console), name="agent-console"),
     path("desk/tickets/<str:number>/", admin.site.admin_view(ticket_page), name="desk-ticket"),
+    path("desk/availability/", admin.site.admin_view(availability), name="desk-availability"),
 ]

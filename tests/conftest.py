@@ -63,6 +63,31 @@ def emma(demo_store):
     return Customer.objects.select_related("user").get(email="emma.martin@example.com")
 
 
+@pytest.fixture
+def agent_on_duty():
+    """A support agent who is available (no AgentAvailability row): with business hours "always", a hand-off now
+    waits for a person in the chat. Without one, nobody can take it and it becomes a follow-up by email."""
+    from tests.factories import AgentFactory
+
+    return AgentFactory(username="on-duty", first_name="Dana")
+
+
+@pytest.fixture
+def after_hours(settings):
+    """Business hours that are closed now (one hour, three days from today, in Europe/Paris), whoever is available.
+    Returns when they next open."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from tickets import hours
+
+    today = timezone.now().astimezone(ZoneInfo("Europe/Paris")).weekday()
+    settings.BUSINESS_HOURS = f"{hours.DAYS[(today + 3) % 7]} 09:00-10:00"
+    settings.BUSINESS_TIMEZONE = "Europe/Paris"
+    return hours.next_opening()
+
+
 @pytest.fixture(autouse=True)
 def fresh_channel_layer():
     """A new channel layer per test: channels-redis binds its locks to the event loop that first used them, and

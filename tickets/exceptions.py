@@ -36,3 +36,10 @@ class ExpiredTicketLink(InvalidTicketLink):
 
 class InvalidTicketRating(HelpdeskError):
     code = "invalid_rating"
+
+
+class InvalidAvailability(HelpdeskError):
+    code = "invalid_availability"
+
+    def default_message(self):
+        return "An agent is either available or away."

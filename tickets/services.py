@@ -7,8 +7,6 @@ closed; a customer's reply reopens a pending, solved or closed ticket. Every mov
 ticket's page update live; every email is queued in the same transaction (tickets.notifications).
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -18,7 +16,7 @@ from helpdesk.emails import check_email
 from helpdesk.realtime import agents_queue_group, broadcast_on_commit
 from helpdesk.statuses import Actor
 
-from . import notifications
+from . import availability, hours, notifications
 from .exceptions import AlreadyTaken, InvalidTicketRating, InvalidTicketReply
 from .models import Ticket, TicketComment
 
@@ -27,18 +25,25 @@ MAX_COMMENT_CHARS = 5000
 HANDOFF_PRIORITY = {"normal": Ticket.Priority.MEDIUM, "high": Ticket.Priority.HIGH, "urgent": Ticket.Priority.URGENT}
 
 
+# The changes of a live hand-off that move the waiting line (its customers are told their new place).
+LINE_CHANGES = {"created", "updated", "taken", "solved"}
+
+
 def _notify_queue(ticket: Ticket, change: str) -> None:
     broadcast_on_commit(
         agents_queue_group(),
         {"type": "queue.changed", "change": change, "ticket": ticket.number, "kind": ticket.kind,
          "assignee": ticket.assignee_id},
     )
+    if ticket.kind == Ticket.Kind.HANDOFF and change in LINE_CHANGES:
+        availability.announce_waits_on_commit()
 
 
 def first_response_due(priority: str, created_at):
-    """When a person should first answer a ticket of `priority` opened at `created_at` (SLA_FIRST_RESPONSE_MINUTES)."""
+    """When a person should first answer a ticket of `priority` opened at `created_at`: SLA_FIRST_RESPONSE_MINUTES
+    of business hours (tickets.hours; around the clock with BUSINESS_HOURS=always)."""
     minutes = settings.SLA_FIRST_RESPONSE_MINUTES.get(priority)
-    return created_at + timedelta(minutes=minutes) if minutes else None
+    return hours.business_hours().add_open_minutes(created_at, minutes) if minutes else None
 
 
 def _with_sla(ticket: Ticket) -> Ticket:
@@ -51,14 +56,17 @@ def _with_sla(ticket: Ticket) -> Ticket:
 def create_follow_up(
     *, subject: str, category: str, priority: str, description: str, customer_email: str, conversation_id=None,
     email_verified: bool = False, language: str = "en", customer_name: str = "", offline: bool = False,
-    answer_expected_at=None,
+    answer_expected_at=None, reason: str = "", summary: str = "", refund=None,
 ) -> Ticket:
     """File a follow-up ticket for `customer_email`, stored in canonical form (InvalidEmail if it is not one address),
     and email the customer its number and link (in `language`).
 
     `email_verified` is True only when the caller checked the email (the logged-in customer's, or one verified
     against an order); an email a guest merely typed is recorded as unverified, whoever it belongs to. `offline`:
-    the follow-up replaces a live hand-off nobody could take (the email says so, and when to expect an answer).
+    the follow-up replaces a live hand-off nobody could take (the email says so, and when to expect an answer:
+    `answer_expected_at`, as the customer reads it); `reason` says why the conversation was handed to a person
+    (which marks it as such a follow-up), `summary` is the hand-off's summary for the agent, `refund` the refund
+    awaiting a person's approval, if that is what it is about.
     """
     customer_email = check_email(customer_email)
     ticket = Ticket.objects.create(
@@ -72,11 +80,25 @@ def create_follow_up(
         language=language,
         email_verified=email_verified,
         conversation_id=conversation_id,
+        reason=reason[:300],
+        summary=summary,
+        refund=refund,
     )
     _with_sla(ticket)
     notifications.ticket_opened(ticket, offline=offline, answer_expected_at=answer_expected_at)
     _notify_queue(ticket, "created")
     return ticket
+
+
+def open_follow_up_for(conversation_id) -> Ticket | None:
+    """The conversation's open follow-up, if any: one per conversation, so a further request for a ticket, or a
+    hand-off nobody can take, reuses it instead of filing (and emailing) another."""
+    return (
+        Ticket.objects.filter(conversation_id=conversation_id, kind=Ticket.Kind.FOLLOW_UP,
+                              status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING])
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def open_handoff_for(conversation_id) -> Ticket | None:
@@ -107,12 +129,7 @@ def open_handoff(
     """
     existing = open_handoff_for(conversation_id)
     if existing is not None:
-        if Ticket.PRIORITY_RANK[priority] < existing.priority_rank:
-            existing.priority = priority
-            existing.reason = reason[:300]
-            existing.first_response_due_at = first_response_due(priority, existing.created_at)
-            existing.save(update_fields=["priority", "reason", "first_response_due_at", "updated_at"])
-            _notify_queue(existing, "updated")
+        raise_priority(ticket=existing, priority=priority, reason=reason)
         return existing, False
     ticket = Ticket.objects.create(
         kind=Ticket.Kind.HANDOFF,
@@ -134,18 +151,28 @@ def open_handoff(
     return ticket, True
 
 
+def raise_priority(*, ticket: Ticket, priority: str, reason: str) -> Ticket:
+    """A second hand-off of the same conversation: its ticket takes the higher priority (and its reason), moving up
+    in the queue; a lower one changes nothing."""
+    if Ticket.PRIORITY_RANK[priority] < ticket.priority_rank:
+        ticket.priority = priority
+        ticket.reason = reason[:300]
+        ticket.first_response_due_at = first_response_due(priority, ticket.created_at)
+        ticket.save(update_fields=["priority", "reason", "first_response_due_at", "updated_at"])
+        _notify_queue(ticket, "updated")
+    return ticket
+
+
+def open_ticket_for_refund(refund) -> Ticket | None:
+    """The open ticket asking a person to approve `refund`, if any."""
+    return (Ticket.objects.filter(refund=refund, status__in=[Ticket.Status.NEW, Ticket.Status.OPEN,
+                                                             Ticket.Status.PENDING])
+            .order_by("-created_at", "-pk").first())
+
+
 def queue_position(ticket: Ticket) -> int:
     """1 for the next hand-off an agent will take; counts unassigned open hand-offs ahead of this one."""
-    ahead = Ticket.objects.filter(
-        kind=Ticket.Kind.HANDOFF,
-        assignee__isnull=True,
-        status__in=[Ticket.Status.NEW, Ticket.Status.OPEN],
-    ).filter(
-        Q(priority_rank__lt=ticket.priority_rank)
-        | Q(priority_rank=ticket.priority_rank, created_at__lt=ticket.created_at)
-        | Q(priority_rank=ticket.priority_rank, created_at=ticket.created_at, pk__lt=ticket.pk)
-    )
-    return ahead.count() + 1
+    return availability.position_in_line(ticket)
 
 
 def take_ticket(*, ticket: Ticket, agent) -> Ticket:

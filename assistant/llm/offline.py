@@ -156,6 +156,9 @@ def after_customer(d: Dialogue) -> Step:
     text, lang = d.text, d.language
     intent = d.intent_text()
     off_topic = t.is_off_topic(text)
+    if d.hints.get("awaiting_email_for_team") and t.emails(text):
+        # Nobody could join the chat and the customer was asked where the team should answer: file it now.
+        return ticket_step(d, intent, email=t.emails(text)[-1])
     if language.wants_human(text) or language.is_threat(text):
         priority = "urgent" if language.is_threat(text) else "normal"
         reason = "Customer threatened legal or other action" if language.is_threat(text) else "Customer asked for a person"
@@ -216,8 +219,8 @@ def refund_step(d: Dialogue, intent: str) -> Step:
     return Step(tool=("process_refund", tool_input))
 
 
-def ticket_step(d: Dialogue, intent: str) -> Step:
-    email = d.verified_email or d.mentioned_email()
+def ticket_step(d: Dialogue, intent: str, *, email: str = "") -> Step:
+    email = email or d.verified_email or d.mentioned_email()
     if not email:
         return Step(t.phrase("ask_email_ticket", d.language))
     folded = language.fold(intent)
@@ -270,10 +273,9 @@ def after_tools(d: Dialogue) -> Step:
         elif name == "search_faq":
             parts.append(faq_text(result, d.intent_text(), lang))
         elif name == "create_ticket":
-            parts.append(t.phrase("ticket_done", lang, ticket=result["ticket"], email=call["input"]["customer_email"])
-                         + " " + t.phrase("anything_else", lang))
+            parts.append(ticket_text(result, call["input"]["customer_email"], lang))
         elif name == "escalate_to_human":
-            parts.append(t.phrase("handoff", lang, position=result.get("queue_position", 1)))
+            parts.append(handoff_text(result, lang))
     return Step("\n\n".join(p for p in parts if p))
 
 
@@ -322,7 +324,38 @@ def order_text(result: dict, lang: str) -> str:
     return "\n".join(lines)
 
 
+def back_at(result: dict, lang: str) -> str:
+    """ "They're back tomorrow at 09:00 (Paris time)." when the team is away, as the tool worded the time."""
+    return t.phrase("back_at", lang, when=result["next_opening"]) if result.get("next_opening") else ""
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def handoff_text(result: dict, lang: str) -> str:
+    """A live hand-off (their place in the queue), or nobody available: the email asked for, or the follow-up."""
+    if result.get("status") != "offline":
+        return t.phrase("handoff", lang, position=result.get("queue_position", 1))
+    away = t.phrase("offline_closed" if result.get("next_opening") else "offline_busy", lang)
+    if result.get("needs_email"):
+        return _joined(away, back_at(result, lang), t.phrase("offline_ask_email", lang))
+    key = "offline_already" if result.get("already_filed") else "offline_filed"
+    return _joined(away, back_at(result, lang), t.phrase(key, lang, ticket=result["ticket"], email=result["email"]))
+
+
+def ticket_text(result: dict, email: str, lang: str) -> str:
+    if result.get("status") == "already_open":
+        return _joined(t.phrase("ticket_already", lang, ticket=result["ticket"], email=result.get("email") or email),
+                       t.phrase("anything_else", lang))
+    return _joined(t.phrase("ticket_done", lang, ticket=result["ticket"], email=email), back_at(result, lang),
+                   t.phrase("anything_else", lang))
+
+
 def refund_text(result: dict, lang: str) -> str:
+    if result.get("status") == "pending_approval" and result.get("offline"):
+        return _joined(t.phrase("refund_pending_offline", lang, amount=t.money(result["amount"], result["currency"], lang),
+                                ticket=result["ticket"], email=result.get("email", "")), back_at(result, lang))
     if result.get("status") == "pending_approval":
         return t.phrase("refund_pending", lang, amount=t.money(result["amount"], result["currency"], lang),
                         ticket=result.get("ticket", ""), position=result.get("queue_position", 1))

@@ -237,6 +237,44 @@ PHRASES = {
         "fr": "Je vous mets en relation avec un membre de notre équipe. Vous êtes numéro {position} dans la file. "
               "Il verra notre conversation : vous n'aurez pas à tout répéter.",
     },
+    "ticket_already": {
+        "en": "Your ticket {ticket} is already open: our team will answer you by email at {email}, and they'll see "
+              "our whole conversation.",
+        "fr": "Votre ticket {ticket} est déjà ouvert : notre équipe vous répondra par e-mail à {email} et verra "
+              "toute notre conversation.",
+    },
+    "offline_closed": {
+        "en": "Our team isn't here right now, so nobody can join this chat.",
+        "fr": "Notre équipe n'est pas là pour le moment : personne ne peut rejoindre cette conversation.",
+    },
+    "offline_busy": {
+        "en": "Nobody from our team is free to join this chat right now.",
+        "fr": "Personne de notre équipe n'est disponible pour rejoindre cette conversation pour le moment.",
+    },
+    "back_at": {"en": "They're back {when}.", "fr": "L'équipe est de retour {when}."},
+    "offline_ask_email": {
+        "en": "Could you give me your email address? I'll pass your question on to them and they'll answer you by "
+              "email.",
+        "fr": "Pouvez-vous me donner votre adresse e-mail ? Je leur transmets votre question et ils vous répondront "
+              "par e-mail.",
+    },
+    "offline_filed": {
+        "en": "I've passed your question on to them as ticket {ticket}; they'll answer you by email at {email}.",
+        "fr": "Je leur ai transmis votre question : c'est le ticket {ticket}, et ils vous répondront par e-mail à "
+              "{email}.",
+    },
+    "offline_already": {
+        "en": "Your question is already with them as ticket {ticket}; they'll answer you by email at {email}.",
+        "fr": "Votre question leur a déjà été transmise : c'est le ticket {ticket}, et ils vous répondront par "
+              "e-mail à {email}.",
+    },
+    "refund_pending_offline": {
+        "en": "A refund of {amount} needs a person's approval, and nobody from our team is available right now. I've "
+              "filed it as ticket {ticket}: a member of the team will decide and tell you by email at {email}.",
+        "fr": "Un remboursement de {amount} doit être approuvé par une personne, et personne de notre équipe n'est "
+              "disponible pour le moment. Je l'ai enregistré sous le ticket {ticket} : un membre de l'équipe "
+              "décidera et vous répondra par e-mail à {email}.",
+    },
     "tool_failed": {
         "en": "I'm sorry, something went wrong on my side: {message} Would you like me to open a ticket or connect you "
               "with a person?",

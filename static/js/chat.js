@@ -41,6 +41,7 @@
     typingTimer: null,
     lastTypingSent: 0,
     csat: null,
+    wait: null,  // the latest `wait` frame: place in line and agents available
   };
 
   // --- outbox ----------------------------------------------------------------------------------------------------
@@ -135,18 +136,34 @@
         [strings.reason, frame.reason]], "✕");
     } else if (frame.kind === "refund_pending") {
       builder = card(strings.refundPending, [[frame.order_id, money(frame.amount, frame.currency)],
-        [strings.ticket, frame.ticket], [strings.position, frame.position]]);
+        [strings.ticket, frame.ticket], [strings.position, frame.position],
+        [strings.agentsAvailable, frame.agents_available], [strings.followUp, frame.email],
+        [strings.backAt, frame.next_opening]]);
     } else if (frame.kind === "ticket") {
-      builder = card(strings.ticketOpened, [[strings.ticket, frame.ticket], [strings.followUp, frame.email]]);
+      // offline: a hand-off nobody could take became this ticket, answered by email when the team is back
+      builder = card(frame.offline ? strings.ticketOffline : strings.ticketOpened, [[strings.ticket, frame.ticket],
+        [strings.followUp, frame.email], [strings.backAt, frame.next_opening]]);
     } else if (frame.kind === "handoff") {
-      builder = card(strings.handoffQueued, [[strings.ticket, frame.ticket], [strings.position, frame.position]]);
+      builder = card(strings.handoffQueued, [[strings.ticket, frame.ticket], [strings.position, frame.position],
+        [strings.agentsAvailable, frame.agents_available]]);
     } else {
       return;
     }
     addItem("action " + frame.kind, builder, frame.seq);
   }
 
-  function setStatus(text) { statusLine.textContent = text || ""; }
+  // An empty status falls back to the wait line while the customer waits for a person.
+  function setStatus(text) {
+    statusLine.textContent = text || (state.status === "waiting" && state.wait ? waitText(state.wait) : "");
+  }
+
+  // While waiting for a person: "You're number 2 in line · 1 agent available" (the server's `wait` frames).
+  function waitText(wait) {
+    const count = Number(wait.agents_available) || 0;
+    const agents = count === 0 ? strings.agentsNone
+      : (count === 1 ? strings.agentsOne : strings.agentsMany).replace("{count}", String(count));
+    return `${strings.waitPosition.replace("{position}", String(wait.position))} · ${agents}`;
+  }
 
   function setBanner(text) {
     banner.textContent = text || "";
@@ -163,6 +180,7 @@
     endButton.hidden = !(frame.conversation && frame.status !== "closed");
     const banners = { waiting: strings.waiting, agent: strings.withAgent, closed: strings.closed };
     if (state.connected) setBanner(banners[frame.status] || "");
+    if (frame.status !== "waiting") state.wait = null;
     if (frame.status !== "bot") setStatus("");
     const showCsat = frame.status === "closed" && !frame.csat && frame.conversation;
     csatForm.hidden = !showCsat;
@@ -229,6 +247,10 @@
       transcript.saw(frame.seq);
     },
     action(frame) { renderAction(frame); },
+    wait(frame) {
+      state.wait = frame;
+      if (state.status === "waiting") setStatus("");
+    },
     "tool.status"(frame) { setStatus(frame.label); },
     typing(frame) {
       setStatus(`${frame.name} ${strings.agentTyping}`);

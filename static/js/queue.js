@@ -21,7 +21,7 @@
     const response = await fetch(location.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
     if (!response.ok) return;
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    for (const id of ["changelist-form", "changelist-filter"]) {
+    for (const id of ["changelist-form", "changelist-filter", "desk-staffing"]) {
       const fresh = page.getElementById(id);
       const current = document.getElementById(id);
       if (fresh && current) current.replaceWith(fresh);

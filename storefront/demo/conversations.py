@@ -140,6 +140,7 @@ class DemoHistory:
             created_at=F("created_at") + shift)
         Ticket.objects.filter(conversation=conversation).update(
             created_at=F("created_at") + shift, updated_at=F("updated_at") + shift,
-            assigned_at=F("assigned_at") + shift, solved_at=F("solved_at") + shift)
+            assigned_at=F("assigned_at") + shift, solved_at=F("solved_at") + shift,
+            first_response_at=F("first_response_at") + shift, first_response_due_at=F("first_response_due_at") + shift)
         Refund.objects.filter(conversation=conversation).update(
             created_at=F("created_at") + shift, completed_at=F("completed_at") + shift)

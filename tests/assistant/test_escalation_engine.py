@@ -42,7 +42,7 @@ def test_two_negative_scores_or_a_score_of_exactly_minus_half_do_not_escalate():
     assert not decision.escalate and decision.rule == "unresolved"
 
 
-def test_the_first_and_second_abuse_get_the_sources_warnings_and_the_third_goes_to_a_supervisor():
+def test_the_first_and_second_abuse_get_the_sources_warnings_and_the_third_goes_to_a_supervisor(agent_on_duty):
     conversation = ConversationFactory()
     message = MessageFactory(conversation=conversation, seq=1, text="you idiot")
     abusive = lexicon_score("you useless idiot")

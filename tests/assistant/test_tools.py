@@ -132,7 +132,7 @@ def test_a_refund_outside_the_window_is_refused(emma):
 
 
 @override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
-def test_a_refund_over_the_cap_opens_a_handoff_for_approval_and_moves_no_money(emma):
+def test_a_refund_over_the_cap_opens_a_handoff_for_approval_and_moves_no_money(emma, agent_on_duty):
     order = OrderFactory(number="ORD-66210", customer=emma, total=Decimal("1299.00"))
     conversation = logged_in(emma)
     call(conversation, "lookup_order", order_id="ORD-66210")
@@ -231,7 +231,7 @@ def test_an_admins_edit_is_searchable_at_once():
     assert result.content["results"][0]["id"] == entry.pk
 
 
-def test_escalation_opens_a_handoff_and_the_conversation_waits(emma):
+def test_escalation_opens_a_handoff_and_the_conversation_waits(emma, agent_on_duty):
     conversation = logged_in(emma)
     result = call(conversation, "escalate_to_human", reason="Wants a person", priority="urgent",
                   conversation_summary="Customer wants a person")
@@ -377,7 +377,7 @@ def test_a_refund_amount_given_as_a_string_must_be_a_plain_decimal(emma, emma_or
 
 
 @override_settings(REFUND_APPROVAL_THRESHOLD=Decimal("200"))
-def test_a_refund_split_over_calls_and_conversations_by_the_tool_waits_for_a_person(emma):
+def test_a_refund_split_over_calls_and_conversations_by_the_tool_waits_for_a_person(emma, agent_on_duty):
     order = OrderFactory(number="ORD-44900", customer=emma, total=Decimal("449.00"))
     first = logged_in(emma)
     call(first, "lookup_order", order_id="ORD-44900")

@@ -96,13 +96,14 @@ async def test_a_person_taking_over_mid_stream_cuts_the_answer_short_and_fills_i
     assert refreshed.status == Conversation.Status.AGENT
 
 
-async def test_an_escalation_the_assistant_made_itself_still_gets_its_one_message_to_the_customer():
+async def test_an_escalation_the_assistant_made_itself_still_gets_its_one_message_to_the_customer(agent_on_duty):
     conversation = await conversation_with_message("I want a human", backend="claude")
     handoff = {"type": "tool_use", "id": "toolu_h", "name": "escalate_to_human",
                "input": {"reason": "asked for a person", "priority": "normal", "conversation_summary": "wants one"}}
     model = ScriptedModel(("", [handoff], None), ("You're number 1 in the queue.", [], None))
     sink = await run_turn(conversation, model)
     assert model.calls == 2 and sink.texts[-1] == "You're number 1 in the queue."
+    assert (await Conversation.objects.aget(pk=conversation.pk)).status == Conversation.Status.WAITING
 
 
 async def test_a_tool_call_id_that_already_ran_returns_its_result_without_running_again():

@@ -40,7 +40,7 @@ def test_taking_over_a_conversation_one_already_holds_records_nothing_more(sam):
 
 
 @pytest.mark.django_db
-def test_the_assistant_handing_off_records_the_move_to_waiting_with_the_reason():
+def test_the_assistant_handing_off_records_the_move_to_waiting_with_the_reason(agent_on_duty):
     conversation = ConversationFactory()
     open_handoff(conversation, subject="Wants a person", reason="Customer asked for a human",
                  priority=Ticket.Priority.MEDIUM)

@@ -26,6 +26,8 @@ def hints_from_system(system: str) -> dict:
         hints["verified_orders"] = [number.strip() for number in match.group(1).split(",")]
     if match := re.search(r"customer support assistant of (.+?),", system):
         hints["store"] = match.group(1)
+    if "the customer was asked for the email address the team should answer at" in system:
+        hints["awaiting_email_for_team"] = True
     return hints
 
 

@@ -69,3 +69,17 @@ def test_demo_staff_can_work_the_queue():
     sam = User.objects.get(username="sam")
     assert sam.is_staff and sam.has_perm("tickets.change_ticket") and not sam.is_superuser
     assert User.objects.get(username="admin").is_superuser
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_tickets_moved_back_in_time_keep_their_first_response_and_target_with_them():
+    from tickets.models import Ticket
+
+    call_command("seed_demo", "--conversations", "12", stdout=StringIO())
+    moved = Ticket.objects.filter(conversation__isnull=False, first_response_due_at__isnull=False)
+    assert moved.exists()
+    for ticket in moved:
+        assert ticket.created_at < ticket.first_response_due_at < ticket.created_at + timedelta(days=2)
+        if ticket.first_response_at:
+            assert ticket.created_at <= ticket.first_response_at < ticket.created_at + timedelta(hours=1)
