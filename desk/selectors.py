@@ -231,6 +231,7 @@ def ticket_page_context(ticket: Ticket, user, now) -> dict:
         "transcript": transcript(conversation) if conversation is not None else [],
         "transcript_cut": (conversation is not None and conversation.messages.count() > TRANSCRIPT_MESSAGES),
         "status_history": status_history(ticket),
+    }
 
 
 def staffing_panel(user, *, language: str) -> dict:
