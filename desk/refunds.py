@@ -83,7 +83,8 @@ def _solve_approval_tickets(refund: Refund, user) -> Ticket | None:
         if ticket.status not in OPEN_TICKET_STATUSES:
             continue
         tickets.add_internal_note(ticket=ticket, agent=user, body=note)
-        tickets.solve_ticket(ticket=ticket, actor=Actor.AGENT, user=user, note=note)
+        tickets.solve_ticket(ticket=ticket, actor=Actor.AGENT, user=user, note=note,
+                             email_customer=False)  # the decision's own email says it
     return approval_tickets[0] if approval_tickets else None
 
 

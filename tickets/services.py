@@ -202,11 +202,11 @@ SOLVABLE_STATUSES = Ticket.sources_of(Ticket.Status.SOLVED)
 
 
 @transaction.atomic
-def solve_ticket(*, ticket: Ticket, actor: str, user=None, note: str = "", email_customer: bool = False) -> Ticket:
+def solve_ticket(*, ticket: Ticket, actor: str, user=None, note: str = "", email_customer: bool | None = None) -> Ticket:
     """Mark `ticket` solved by `actor` (`user`: the person; `note`: why, in its history) — a no-op if it already
     is. One conditional UPDATE: a concurrent solve or take cannot be overwritten by this copy of the row, and the
-    queue is told once. A follow-up's customer is emailed (with a rating link); a hand-off's customer was in the
-    chat, and is emailed only with `email_customer`.
+    queue is told once. `email_customer`: whether the customer is emailed that it is solved (with a rating link);
+    by default a follow-up's customer is, a hand-off's (who was in the chat) is not.
 
     A live hand-off's conversation is not ended here (tickets knows nothing of chats): staff solve a hand-off
     through desk.takeover.solve_from_queue, which closes the conversation and, with it, this ticket.
@@ -216,7 +216,7 @@ def solve_ticket(*, ticket: Ticket, actor: str, user=None, note: str = "", email
                                      where=Q(status__in=SOLVABLE_STATUSES), solved_at=now, updated_at=now)
     ticket.refresh_from_db()
     if solved:
-        if ticket.kind == Ticket.Kind.FOLLOW_UP or email_customer:
+        if email_customer or (email_customer is None and ticket.kind == Ticket.Kind.FOLLOW_UP):
             notifications.ticket_solved(ticket)
         _notify_queue(ticket, "solved")
     return ticket

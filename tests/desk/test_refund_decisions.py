@@ -372,3 +372,13 @@ def test_a_decision_and_a_take_over_at_the_same_moment_both_happen(emma):
     assert not [outcome for _name, outcome in results if isinstance(outcome, Exception)]
     assert Refund.objects.get().status == Refund.Status.COMPLETED
     assert Conversation.objects.get().status in (Conversation.Status.AGENT, Conversation.Status.BOT)
+
+
+def test_deciding_a_refund_asked_for_while_nobody_was_there_sends_the_decision_alone(emma):
+    """With no agent available the approval ticket is a follow-up: solving it with the decision must not add a
+    "your request is solved" email to the decision's own."""
+    refund = pending_approval(emma)
+    assert ticket_of(refund).kind == Ticket.Kind.FOLLOW_UP
+    decide_refund(refund=refund, user=refund_approver(username="lea", first_name="Léa"), approve=True)
+    assert ticket_of(refund).status == Ticket.Status.SOLVED
+    assert set(OutboundEmail.objects.values_list("kind", flat=True)) == {"handoff_offline", "refund_approved"}
