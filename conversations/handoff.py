@@ -224,13 +224,11 @@ def file_offline_follow_up(conversation: Conversation, *, email: str, email_veri
     `subject` set: that subject (a refund approval's, built by the code), else the customer's question."""
     staffed = staffed or availability.staffing()
     question = real_question(conversation, model_subject=model_subject, model_description=model_description)
-    expected = (hours.describe_opening(staffed.next_opening, conversation.language, relative=False)
-                if staffed.next_opening else None)
     ticket = tickets.create_follow_up(
         subject=subject or question.subject, category=category, priority=priority,
         description=question.description, customer_email=email, conversation_id=conversation.pk,
         email_verified=email_verified, language=conversation.language, customer_name=customer_name(conversation),
-        offline=True, answer_expected_at=expected, reason=reason or "Nobody was available for a live chat",
+        offline=True, answer_expected_at=staffed.next_opening, reason=reason or "Nobody was available for a live chat",
         summary=handoff_summary(conversation, model_summary=model_description), refund=refund,
     )
     conversations.log_event(conversation.pk, ConversationEvent.Kind.ESCALATED, actor,

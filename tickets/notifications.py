@@ -13,6 +13,7 @@ from django.utils import timezone
 from helpdesk.models import OutboundEmail
 from helpdesk.outbox import queue_email
 
+from .hours import describe_opening
 from .links import ticket_url
 from .models import Ticket, TicketComment
 
@@ -24,10 +25,12 @@ def _context(ticket: Ticket, **extra) -> dict:
 def ticket_opened(ticket: Ticket, *, offline: bool = False, answer_expected_at=None) -> None:
     """Ticket `ticket` was filed for its customer. `offline`: it came from a live hand-off that nobody could take
     (outside business hours, or no agent available) and is answered by email; `answer_expected_at`: when the team
-    is back, if it is closed now."""
+    is back, if it is closed now (worded as the chat words it: tickets.hours.describe_opening)."""
     queue_email(key=f"ticket:{ticket.pk}:opened", kind="handoff_offline" if offline else "ticket_opened",
                 to=ticket.customer_email, language=ticket.language,
-                context=_context(ticket, answer_expected_at=answer_expected_at))
+                context=_context(ticket, answer_expected_at=answer_expected_at,
+                                 back_at=describe_opening(answer_expected_at, ticket.language, relative=False)
+                                 if answer_expected_at else ""))
 
 
 def reply_posted(comment: TicketComment) -> None:

@@ -76,7 +76,7 @@ def test_outside_business_hours_the_customer_is_told_when_the_team_is_back_thoug
     assert result.content["next_opening"] == describe_opening(after_hours, "en")
     assert "(Paris time)" in result.content["next_opening"] and not result.handoff
     back = describe_opening(after_hours, "en", relative=False)
-    assert f"Our team is back on {back}." in mail.outbox[0].body
+    assert f"Our team is back on {back}:" in mail.outbox[0].body
     assert Conversation.objects.get(pk=conversation.pk).status == Conversation.Status.BOT
 
 

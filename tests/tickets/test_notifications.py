@@ -104,8 +104,8 @@ def test_an_offline_hand_off_says_we_answer_by_email_and_when_the_team_is_back(c
     [message] = mail.outbox
     assert message.subject == f"[{ticket.number}] We'll answer you by email"
     assert "nobody could join the chat" in message.body
-    assert "Our team is back on Monday, Dec. 7, 2026 at 9 a.m. (CET)" in message.body
-    assert "Our team is back on Monday, Dec. 7, 2026 at 9 a.m. (CET)" in html_of(message)
+    assert "Our team is back on Monday, December 7 at 09:00 (Paris time)" in message.body
+    assert "Our team is back on Monday, December 7 at 09:00 (Paris time)" in html_of(message)
     assert_links_open(ticket, message)
 
 
@@ -125,7 +125,7 @@ def test_an_offline_hand_off_in_french_gives_the_time_in_french_and_in_the_store
         ticket = follow_up(offline=True, answer_expected_at=back, language="fr")
     [message] = mail.outbox
     assert message.subject == f"[{ticket.number}] Nous vous répondrons par e-mail"
-    assert "sera de retour le lundi 6 juillet 2026 à 09:30 (CEST)" in message.body
+    assert "sera de retour le lundi 6 juillet à 09:30 (heure de Paris)" in message.body
     assert "personne n’a pu rejoindre la conversation" in message.body
 
 
