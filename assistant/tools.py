@@ -524,7 +524,7 @@ def create_ticket(ctx: ToolContext, args: dict) -> ToolResult:
         question = real_question(conversation, model_subject=args["subject"], model_description=args["description"])
         ticket = tickets.create_follow_up(
             subject=question.subject, category=args["category"], priority=args["priority"],
-            description=question.description, customer_email=email, conversation_id=conversation.pk,
+            description=question.description, question=question.question, customer_email=email, conversation_id=conversation.pk,
             email_verified=bool(own_email), language=ctx.language, customer_name=customer_name(conversation),
         )
     return ToolResult({"ticket": ticket.number, "status": "open", "follow_up": "by email"},

@@ -226,7 +226,7 @@ def file_offline_follow_up(conversation: Conversation, *, email: str, email_veri
     question = real_question(conversation, model_subject=model_subject, model_description=model_description)
     ticket = tickets.create_follow_up(
         subject=subject or question.subject, category=category, priority=priority,
-        description=question.description, customer_email=email, conversation_id=conversation.pk,
+        description=question.description, question=question.question, customer_email=email, conversation_id=conversation.pk,
         email_verified=email_verified, language=conversation.language, customer_name=customer_name(conversation),
         offline=True, answer_expected_at=staffed.next_opening, reason=reason or "Nobody was available for a live chat",
         summary=handoff_summary(conversation, model_summary=model_description), refund=refund,

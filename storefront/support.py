@@ -106,10 +106,13 @@ def _expired_link_page(request, ticket: Ticket | None):
 
 
 def original_request(ticket: Ticket) -> str:
-    """What the customer asked: a follow-up's description; for a live hand-off, the customer's first message in the
-    chat (its description is the team's summary, which stays with the team)."""
-    if ticket.kind == Ticket.Kind.HANDOFF:
-        return first_customer_text(ticket.conversation_id) if ticket.conversation_id else ""
+    """What the customer asked, in their words: the question a follow-up was filed about; for a live hand-off, the
+    customer's first message in the chat. The description is the team's (a summary, the assistant's note, the
+    transcript's address in the desk) and stays with the team, except for a ticket filed by hand without a chat."""
+    if ticket.question:
+        return ticket.question
+    if ticket.conversation_id:
+        return first_customer_text(ticket.conversation_id) or ticket.subject
     return ticket.description
 
 

@@ -75,6 +75,8 @@ class Ticket(StatusPipeline, models.Model):
     priority_rank = models.PositiveSmallIntegerField(default=2, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     description = models.TextField(blank=True)
+    question = models.TextField(
+        blank=True, help_text="What the customer asked, in their own words: shown to them (the description is the team's).")
     customer_email = models.EmailField(blank=True)
     customer_name = models.CharField(max_length=120, blank=True, help_text="How emails greet the customer.")
     language = models.CharField(max_length=2, default="en", help_text="The customer's language, for emails.")

@@ -55,6 +55,7 @@ def _with_sla(ticket: Ticket) -> Ticket:
 @transaction.atomic
 def create_follow_up(
     *, subject: str, category: str, priority: str, description: str, customer_email: str, conversation_id=None,
+    question: str = "",
     email_verified: bool = False, language: str = "en", customer_name: str = "", offline: bool = False,
     answer_expected_at=None, reason: str = "", summary: str = "", refund=None,
 ) -> Ticket:
@@ -75,6 +76,7 @@ def create_follow_up(
         category=category,
         priority=priority,
         description=description,
+        question=question,
         customer_email=customer_email,
         customer_name=customer_name[:120],
         language=language,

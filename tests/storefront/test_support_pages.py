@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import mail, signing
 from django.urls import reverse
 
+from assistant.tools import ToolContext, run_tool
 from helpdesk.models import OutboundEmail
 from helpdesk.realtime import agents_queue_group
 from tests.factories import (
@@ -189,6 +190,24 @@ def test_a_hand_off_shows_the_customers_first_message_and_not_the_teams_summary(
     page = as_emma.get(page_of(ticket)).content.decode()
 
     assert "I need a person about my refund" in page and "Sentiment" not in page
+
+
+def test_a_follow_up_from_the_chat_shows_the_customers_question_and_not_the_teams_description(as_emma):
+    """The description is for the team (the assistant's note, the transcript's address in the desk); the customer
+    reads what they asked."""
+    conversation = ConversationFactory(verified_email=EMMA)
+    MessageFactory(conversation=conversation, seq=1, text="Can my parcel be left with the neighbour at number 12?")
+    MessageFactory(conversation=conversation, seq=3, text="yes please open a ticket")
+    run_tool("create_ticket", {"subject": "Yes please open a ticket", "category": "shipping", "priority": "low",
+                               "description": "Customer wants delivery instructions changed.",
+                               "customer_email": EMMA},
+             ToolContext(conversation_id=conversation.pk, language="en"))
+    ticket = Ticket.objects.get()
+
+    page = as_emma.get(page_of(ticket)).content.decode()
+
+    assert "left with the neighbour at number 12?" in page
+    assert "/admin/" not in page and "Assistant&#x27;s note" not in page and "delivery instructions" not in page
 
 
 def test_an_agent_without_a_first_name_signs_as_the_team(as_emma):

@@ -15,6 +15,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='ticket',
+            name='question',
+            field=models.TextField(blank=True, help_text="What the customer asked, in their own words: shown to them (the description is the team's)."),
+        ),
         migrations.CreateModel(
             name='AgentAvailability',
             fields=[
