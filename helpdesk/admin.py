@@ -1,4 +1,5 @@
-"""Admin pieces shared by the apps (a read-only related list, the status history field), and the outbox.
+"""Admin pieces shared by the apps (a read-only related list, the ledger admin, the status history field), and
+the outbox.
 
 OutboundEmail is registered here, and only here: every email the helpdesk sent or will send, read-only (what was
 sent to whom, when, after how many attempts, the last error). Its one action, "Send again now", queues failed or
@@ -27,6 +28,22 @@ class ReadOnlyInline(admin.TabularInline):
         return self.fields
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+class LedgerAdmin(admin.ModelAdmin):
+    """The admin of rows written by services only (the refund ledger, the outbox): its list and read-only pages,
+    and actions (which call the services) for whoever has the change permission. Nothing is added, edited or
+    deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        """Change permission allows the actions (obj None); the change page itself is read-only, always."""
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -60,7 +77,7 @@ def _actor(change) -> str:
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(LedgerAdmin):
     """The outbox, for reading: rows are written by helpdesk.outbox only (queued with their change, then marked by
     the sender), so nothing here is added, edited or deleted by hand."""
 
@@ -72,16 +89,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     fields = ["key", "kind", "to", "language", "subject", "status", "attempts", "last_error", "next_attempt_at",
               "claimed_until", "created_at", "sent_at", "text_body", "html_body"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        """Change permission allows the action (obj None); the change page itself is read-only, always."""
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Send again now (failed or waiting emails)"), permissions=["change"])
     def send_again_now(self, request, queryset):

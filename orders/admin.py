@@ -10,7 +10,7 @@ which only the desk knows how to do, and orders never imports the desk.
 
 from django.contrib import admin
 
-from helpdesk.admin import ReadOnlyInline, StatusHistoryAdmin
+from helpdesk.admin import LedgerAdmin, ReadOnlyInline, StatusHistoryAdmin
 
 from .models import Customer, Order, OrderItem, Product, Refund
 
@@ -68,7 +68,7 @@ class OrderAdmin(StatusHistoryAdmin, admin.ModelAdmin):
             obj.save(update_fields=form.changed_data)
 
 
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(LedgerAdmin):
     list_display = ["order", "amount", "currency", "reason", "status", "requested_by", "created_at", "decided_by",
                     "decided_at"]
     list_filter = ["status", "reason", "requested_by"]
@@ -76,13 +76,3 @@ class RefundAdmin(admin.ModelAdmin):
     list_select_related = ["order", "decided_by"]
     # The ledger is written by services only: the admin reads it (decisions are actions, added by desk.admin).
     readonly_fields = [f.name for f in Refund._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        """Change permission allows the actions (obj None); the change page itself is read-only, always."""
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
