@@ -153,7 +153,7 @@ def open_handoff(conversation: Conversation, *, subject: str, reason: str, prior
         ticket, created = tickets.open_handoff(
             conversation_id=locked.pk, subject=subject, reason=reason, priority=priority, summary=summary,
             customer_email=locked.verified_email, category=category, refund=refund, language=locked.language,
-            customer_name=customer_name(locked),
+            customer_name=customer_name(locked), question=real_question(locked).question,
         )
         if locked.status == Conversation.Status.BOT:
             conversations.set_status(locked, Conversation.Status.WAITING, actor=actor,

@@ -18,6 +18,7 @@ from .exceptions import InvalidTicketTransition
 _NUMBER_SPACE = 9_000_000  # 7-digit numbers 1000000..9999999 for the first 9 million tickets
 _NUMBER_MULTIPLIER = 5_330_957  # coprime with _NUMBER_SPACE: multiplication by it is a bijection modulo the space
 _NUMBER_OFFSET = 2_718_281
+PUBLIC_SUBJECT_CHARS = 120
 
 
 def ticket_number_for(pk: int) -> str:
@@ -134,6 +135,16 @@ class Ticket(StatusPipeline, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.NEW, self.Status.OPEN, self.Status.PENDING)
+
+    @property
+    def public_subject(self) -> str:
+        """The request's title as its customer reads it (pages, emails): the first line of their own question;
+        the subject, which may be the team's ("Customer asked for a person", "Approve refund of …"), only when
+        there is none."""
+        first_line = next((line.strip() for line in self.question.splitlines() if line.strip()), "")
+        if not first_line:
+            return self.subject
+        return first_line if len(first_line) <= PUBLIC_SUBJECT_CHARS else first_line[:PUBLIC_SUBJECT_CHARS - 1] + "…"
 
 
 class TicketStatusChange(StatusChange):

@@ -124,6 +124,7 @@ def open_handoff(
     refund=None,
     language: str = "en",
     customer_name: str = "",
+    question: str = "",
 ) -> tuple[Ticket, bool]:
     """Open the conversation's live hand-off, or return the one already open (raising its priority if needed).
 
@@ -144,6 +145,7 @@ def open_handoff(
         customer_email=customer_email,
         customer_name=customer_name[:120],
         language=language,
+        question=question,
         email_verified=bool(customer_email),  # a hand-off carries only the conversation's verified email
         conversation_id=conversation_id,
         refund=refund,

@@ -210,6 +210,23 @@ def test_a_follow_up_from_the_chat_shows_the_customers_question_and_not_the_team
     assert "/admin/" not in page and "Assistant&#x27;s note" not in page and "delivery instructions" not in page
 
 
+def test_a_hand_off_is_titled_with_the_customers_question_not_the_teams_subject(as_emma, agent_on_duty):
+    conversation = ConversationFactory(verified_email=EMMA)
+    MessageFactory(conversation=conversation, seq=1, text="Why was I charged twice for order ORD-12345?")
+    MessageFactory(conversation=conversation, seq=3, text="I want to talk to a person")
+    run_tool("escalate_to_human", {"reason": "Customer asked for a person", "priority": "normal",
+                                   "conversation_summary": "Double charge"},
+             ToolContext(conversation_id=conversation.pk, language="en"))
+    ticket = Ticket.objects.get()
+    assert ticket.kind == Ticket.Kind.HANDOFF and ticket.subject == "Customer asked for a person"
+
+    listing = as_emma.get(reverse("storefront:support-requests")).content.decode()
+    page = as_emma.get(page_of(ticket)).content.decode()
+
+    for html in (listing, page):
+        assert "Why was I charged twice for order ORD-12345?" in html and "Customer asked for a person" not in html
+
+
 def test_an_agent_without_a_first_name_signs_as_the_team(as_emma):
     ticket = emmas_ticket()
     agent_reply(ticket, "Hello from the desk.", first_name="")

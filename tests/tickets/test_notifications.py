@@ -195,3 +195,13 @@ def test_the_solved_email_is_written_in_french_for_a_french_ticket(committed):
     [message] = mail.outbox
     assert message.subject == f"[{ticket.number}] Votre demande est résolue"
     assert "Qu’avez-vous pensé de notre aide" in message.body and "Évaluer notre aide" in html_of(message)
+
+
+def test_an_offline_refund_approval_quotes_the_customers_words_not_the_teams_subject(committed):
+    with committed():
+        create_follow_up(subject="Approve refund of 1299.00 EUR on ORD-66210", category="refund", priority="high",
+                         description="Refund above the threshold", customer_email="emma.martin@example.com",
+                         offline=True, question="My laptop from ORD-66210 is defective, I want a refund.")
+    [message] = mail.outbox
+    for text in (message.body, html_of(message)):
+        assert "My laptop from ORD-66210 is defective" in text and "Approve refund" not in text
