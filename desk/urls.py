@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import path
 
-from .views import availability, console, ticket_page
+from .views.availability import availability
+from .views.console import console
+from .views.ticket import ticket_page
 
 urlpatterns = [
     path("console/<uuid:pk>/", admin.site.admin_view(console), name="agent-console"),

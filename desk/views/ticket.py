@@ -1,40 +1,21 @@
-"""The desk's pages, in the admin's look (support agents only): a conversation's console, a ticket's page, and the
-agent's availability toggle."""
+"""A ticket's page in the desk (support agents only): its customer, SLA, thread, chat transcript; reply, note, move,
+take, solve, decide its refund."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from conversations.models import Conversation
 from helpdesk.exceptions import HelpdeskError
 from tickets import services as tickets
-from tickets.availability import set_availability
-from tickets.exceptions import InvalidAvailability
 
-from . import takeover
-from .forms import DeclineRefundForm, ThreadEntryForm
-from .permissions import is_support_agent
-from .refunds import decide_refund
-from .selectors import action_allowed, console_context, ticket_by_number, ticket_page_context
-
-
-def console(request, pk):
-    if not is_support_agent(request.user):
-        raise PermissionDenied("Only support agents can open the console.")
-    conversation = get_object_or_404(Conversation.objects.select_related("customer", "assigned_agent"), pk=pk)
-    context = {
-        **admin.site.each_context(request),
-        "title": f"Conversation {conversation.short_id}",
-        "conversation": conversation,
-        **console_context(conversation),
-    }
-    return render(request, "admin/chat/console.html", context)
+from .. import takeover
+from ..forms import DeclineRefundForm, ThreadEntryForm
+from ..permissions import is_support_agent
+from ..refunds import decide_refund
+from ..selectors import action_allowed, ticket_by_number, ticket_page_context
 
 
 class Refused(Exception):
@@ -118,20 +99,3 @@ def _move(request, ticket, action: str, status: str) -> str:
         return _("Ticket solved.")
     moved = tickets.move_ticket(ticket=ticket, status=status, user=request.user)
     return _("Ticket moved to %(status)s.") % {"status": moved.get_status_display()}
-
-
-@require_POST
-def availability(request):
-    """An agent says whether they take live chats now (POST status=available|away), then goes back where they
-    were (`next`, a page of this site) or to the queue."""
-    if not is_support_agent(request.user):
-        raise PermissionDenied("Only support agents have an availability.")
-    try:
-        set_availability(request.user, request.POST.get("status", ""))
-    except InvalidAvailability:
-        messages.error(request, _("Choose Available or Away."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = reverse("admin:tickets_ticket_changelist")
-    return redirect(target)
