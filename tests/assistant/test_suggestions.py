@@ -65,6 +65,13 @@ async def test_the_offline_draft_is_grounded_in_the_conversation_and_stores_noth
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_the_offline_draft_introduces_the_agent_to_a_customer_who_asked_for_a_person():
+    conversation, sam = await chat(("customer", "I want to talk to a human"))
+    written = await draft(conversation, sam)
+    assert written == "Hi Emma,\n\nI'm Sam from the ShopExpress team, and I'm here to help. What can I do for you?"
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_the_offline_draft_answers_a_question_from_the_help_center():
     await sync_to_async(FaqEntryFactory)(question="How long does delivery take?",
                                          answer="Delivery takes 3 to 5 business days in France.")
