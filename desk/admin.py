@@ -5,6 +5,10 @@ agent) is only ever changed by the services, which keep it consistent and wake t
 change page is read-only and the changes are actions. The browser session's fingerprint and the client address
 hash are never shown: the first identifies a live credential.
 
+Canned replies are edited here by admins: the list puts each shortcut's English and French versions next to each
+other (and says which language is missing), the change page shows the other language's text beside the form, and
+a body naming an unknown {placeholder} is refused with the list of those allowed.
+
 The Refunds list (orders.admin.RefundAdmin) is registered here with its decisions, Approve and Decline, which go
 through desk.refunds.decide_refund like the ticket page's buttons: the customer's chat, their email and the approval
 ticket are told, whichever page the decision came from. A decline asks for its reason on an intermediate page.
@@ -14,18 +18,20 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation, ConversationEvent, Message
 from desk import takeover
 from desk.forms import DeclineRefundForm
+from desk.models import CannedReply
 from desk.refunds import decide_refund
 from helpdesk.admin import ReadOnlyInline, StatusHistoryAdmin
 from helpdesk.exceptions import HelpdeskError
 from orders.admin import RefundAdmin
-from orders.models import Refund
+from orders.models import Language, Refund
 from tickets.admin import TicketAdmin
 from tickets.models import Ticket
 
@@ -145,3 +151,62 @@ class RefundDecisionAdmin(RefundAdmin):
         if ticket is None:
             return "—"
         return format_html('<a href="{}">{}</a>', reverse("desk-ticket", args=[ticket.number]), ticket.number)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Canned replies, each shortcut's languages side by side (the list is ordered by shortcut, then language)."""
+
+    list_display = ["shortcut_typed", "language", "title", "active", "other_languages", "updated_at"]
+    list_display_links = ["shortcut_typed", "title"]
+    list_filter = ["language", "active"]
+    search_fields = ["shortcut", "title", "body"]
+    ordering = ["shortcut", "language"]
+    fields = ["title", "shortcut", "language", "body", "active", "other_versions"]
+    readonly_fields = ["other_versions"]
+
+    @admin.display(description=_("shortcut"), ordering="shortcut")
+    def shortcut_typed(self, reply):
+        return f"/{reply.shortcut}"
+
+    def _others(self, reply):
+        return {other.language: other for other in CannedReply.objects.filter(shortcut=reply.shortcut)
+                .exclude(pk=reply.pk)}
+
+    def _add_link(self, reply, language) -> str:
+        query = urlencode({"shortcut": reply.shortcut, "language": language, "title": reply.title})
+        return f"{reverse('admin:desk_cannedreply_add')}?{query}"
+
+    @admin.display(description=_("other languages"))
+    def other_languages(self, reply):
+        others = self._others(reply)
+        links = []
+        for code, label in Language.choices:
+            if code == reply.language:
+                continue
+            if code in others:
+                links.append((reverse("admin:desk_cannedreply_change", args=[others[code].pk]), label, ""))
+            else:
+                links.append((self._add_link(reply, code), gettext("add %(language)s") % {"language": label},
+                              "missing"))
+        return format_html_join(" · ", '<a href="{}" class="{}">{}</a>',
+                                ((url, css, text) for url, text, css in links))
+
+    @admin.display(description=_("in the other languages"))
+    def other_versions(self, reply):
+        if reply.pk is None:
+            return gettext("Save this reply first; then its other languages show here.")
+        others = self._others(reply)
+        rows = []
+        for code, label in Language.choices:
+            if code == reply.language:
+                continue
+            other = others.get(code)
+            if other is None:
+                rows.append(format_html('{}: <a href="{}">{}</a>', label, self._add_link(reply, code),
+                                        gettext("not written yet, add it")))
+            else:
+                rows.append(format_html('<strong>{}</strong> (<a href="{}">{}</a>)<pre class="canned-other">{}</pre>',
+                                        label, reverse("admin:desk_cannedreply_change", args=[other.pk]),
+                                        gettext("edit"), other.body))
+        return format_html_join("", "<div>{}</div>", ((row,) for row in rows))

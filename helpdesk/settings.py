@@ -188,6 +188,9 @@ CHAT_RATE_LIMIT_WINDOW_SECONDS = env.float("CHAT_RATE_LIMIT_WINDOW_SECONDS", def
 CHAT_MAX_TURNS_PER_HOUR = env.int("CHAT_MAX_TURNS_PER_HOUR", default=60)
 CHAT_MAX_TOKENS_PER_DAY = env.int("CHAT_MAX_TOKENS_PER_DAY", default=400_000)
 LLM_MAX_CONCURRENT_CALLS = env.int("LLM_MAX_CONCURRENT_CALLS", default=200)
+# "Suggest a reply" in the desk's composers: drafts per agent per minute (one at a time), and the most one may take.
+SUGGEST_REPLY_PER_AGENT_PER_MINUTE = env.int("SUGGEST_REPLY_PER_AGENT_PER_MINUTE", default=6)
+SUGGEST_REPLY_DEADLINE_SECONDS = env.float("SUGGEST_REPLY_DEADLINE_SECONDS", default=45.0)
 
 # --- Email and the links it carries ------------------------------------------------------------------------------
 # EMAIL_URL picks Django's backend: consolemail:// (the default: printed by `make run`), filemail:///path (one file

@@ -21,6 +21,7 @@ from django.utils import timezone
 from assistant import language
 from assistant.llm import offline_text as t
 from assistant.llm.base import FinalMessage, LLMRequest, StreamEvent, TextDelta, ToolUseStarted, Usage, estimate_tokens
+from assistant.llm.offline_drafts import DRAFT_TASK, draft_reply
 
 CUSTOMER_TAG = re.compile(r"<customer_message>\n?(.*?)\n?</customer_message>", re.DOTALL)
 
@@ -121,8 +122,11 @@ class OfflineBackend:
         self.chunk_delay = chunk_delay
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
-        dialogue = Dialogue(request)
-        step = decide(dialogue)
+        if request.hints.get("task") == DRAFT_TASK:
+            # A draft for a human agent (assistant.suggestions): text only, from the facts in the hints.
+            step = Step(draft_reply(request.hints))
+        else:
+            step = decide(Dialogue(request))
         content: list[dict] = []
         if step.text:
             for chunk in re.findall(r"\S+\s*", step.text):

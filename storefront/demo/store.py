@@ -1,4 +1,4 @@
-"""The demo store: staff, customers, products, orders and the FAQ, relative to today.
+"""The demo store: staff, customers, products, orders, the FAQ and the desk's canned replies, relative to today.
 
 Deterministic (a seeded random generator) and idempotent: every row is found by its natural key (username, email,
 sku, order number, FAQ key + language) and only created when missing, so running it twice changes nothing.
@@ -15,6 +15,8 @@ from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.utils import timezone
 
+from desk.demo_content import CANNED_REPLIES
+from desk.models import CannedReply
 from faq.demo_content import FAQ_ENTRIES
 from faq.models import FaqEntry
 from helpdesk.statuses import Actor
@@ -148,6 +150,7 @@ class DemoStore:
         self.customers()
         self.orders()
         self.faq()
+        self.canned_replies()
         return self.created
 
     # --- staff ------------------------------------------------------------------------------------------------
@@ -332,3 +335,11 @@ class DemoStore:
                 defaults={"question": entry["question"], "answer": entry["answer"], "category": entry["category"]},
             )
             self._count("faq", created)
+
+    # --- canned replies (the desk's composers, "/" + shortcut) ---------------------------------------------------
+    def canned_replies(self) -> None:
+        for shortcut, title_en, title_fr, english, french in CANNED_REPLIES:
+            for language, title, body in (("en", title_en, english), ("fr", title_fr, french)):
+                _, created = CannedReply.objects.get_or_create(
+                    shortcut=shortcut, language=language, defaults={"title": title, "body": body})
+                self._count("canned replies", created)
