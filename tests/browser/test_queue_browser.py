@@ -30,6 +30,10 @@ OUTSIDE_THE_WINDOW = """(selector) => {
            count: document.querySelectorAll(selector).length };
 }"""
 
+# The cells whose content is wider than they are (it spills over the next cell, or is cut off).
+SPILLING_CELLS = """() => [...document.querySelectorAll("#queue-table th, #queue-table td")]
+  .filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => cell.className || cell.textContent.trim())"""
+
 # The admin's lists scroll inside their own box when too wide: what is past that box's right edge is cut off too.
 CLIPPED_IN_THE_LIST = """() => {
   const results = document.querySelector("#changelist-form .results");
@@ -88,10 +92,11 @@ def test_every_column_and_every_action_of_the_queue_is_inside_the_window(demo_st
     headers = agent.evaluate(OUTSIDE_THE_WINDOW, "#queue-table thead th")
     actions = agent.evaluate(OUTSIDE_THE_WINDOW, "#queue-table tbody td.queue-action .button")
     cells = agent.evaluate(OUTSIDE_THE_WINDOW, "#queue-table tbody td")
+    spilling = agent.evaluate(SPILLING_CELLS)
     screenshot(agent, f"queue-{width}")
     assert headers["count"] == 9 and headers["outside"] == []
     assert actions["count"] == 7 and actions["outside"] == []
-    assert cells["outside"] == []
+    assert cells["outside"] == [] and spilling == []
     assert headers["scrollWidth"] <= headers["innerWidth"]
     assert agent.locator("#queue-table a.take-over").count() == 2
     assert not agent.errors
