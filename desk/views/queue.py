@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..permissions import is_support_agent
-from ..queue import QUEUE_CAP, queue_page
+from ..queue import queue_page
 
 
 def queue(request):
     if not is_support_agent(request.user):
         raise PermissionDenied("Only support agents can open the queue.")
     page = queue_page(user=request.user, view=request.GET.get("view", ""), now=timezone.now())
-    context = {"queue": page, "cap": QUEUE_CAP, "page_url": f"{reverse('desk-queue')}?view={page.view.key}"}
+    context = {"queue": page, "page_url": f"{reverse('desk-queue')}?view={page.view.key}"}
     if request.GET.get("fragment") == "1":
         return render(request, "admin/desk/queue_live.html", context)
     return render(request, "admin/desk/queue.html", {**admin.site.each_context(request),

@@ -160,6 +160,7 @@ def test_a_hand_off_arriving_updates_the_rows_the_counts_and_the_tab_title_witho
     # Taken over from the console in another tab: the row, the counts and the title follow.
     console = agent.context.new_page()
     console.goto(live_daphne.url + row.locator("a.take-over").get_attribute("href"))
+    expect(console.locator("[data-role=connection]")).to_have_text("Live")
     console.click("[data-role=take]")
     expect(console.locator("[data-role=status]")).to_have_text("With an agent")
     expect(agent.locator("[data-role=count-mine]")).to_have_text("1")
@@ -227,6 +228,7 @@ def test_notify_me_asks_permission_on_click_and_a_new_hand_off_notifies_and_chim
     login_admin(colleague, live_daphne.url, "lea", "lea")
     colleague.goto(f"{live_daphne.url}/admin/desk/queue/")
     colleague.locator("#queue-table a.take-over").first.click()
+    expect(colleague.locator("[data-role=connection]")).to_have_text("Live")
     colleague.click("[data-role=take]")
     expect(agent.locator("[data-role=count-unassigned]")).to_have_text("0")
     assert agent.evaluate("[window.shown.length, window.oscillators]") == [1, chimes]
