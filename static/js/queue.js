@@ -111,15 +111,14 @@
     return supported && Notification.permission === "granted" && localStorage.getItem(STORAGE_KEY) === "on";
   }
 
-  function showToggle(problem) {
+  function showToggle() {
     const on = notifyWanted();
     toggle.setAttribute("aria-pressed", on ? "true" : "false");
     let text = on ? strings.notify_on : strings.notify_off;
     if (!supported) text = strings.notify_unsupported;
     else if (Notification.permission === "denied") text = strings.notify_denied;
-    if (problem) text = problem;
     note.textContent = text;
-    note.classList.toggle("problem", !supported || (supported && Notification.permission === "denied"));
+    note.classList.toggle("problem", !supported || Notification.permission === "denied");
     toggle.disabled = !supported;
   }
 
@@ -187,6 +186,10 @@
   });
   showToggle();
   showWaiting();
+  // After a reload the chime needs the agent's first click or key on the page (the browser's autoplay rule).
+  ["pointerdown", "keydown"].forEach((type) => document.addEventListener(type, () => {
+    if (notifyWanted()) prepareAudio();
+  }, { once: true }));
 
   // --- the socket ------------------------------------------------------------------------------------------------
   HelpdeskSocket.connect({
