@@ -1,4 +1,4 @@
-"""The conversations and the support queue in the admin: for reading, and for actions that call the services.
+"""The conversations and all tickets in the admin: for reading, and for actions that call the services.
 
 A conversation's workflow state (status, outcome, counters, the turn lease, the verified identity, the assigned
 agent) is only ever changed by the services, which keep it consistent and wake the sockets after commit; here the
@@ -95,7 +95,7 @@ class ConversationAdmin(StatusHistoryAdmin, admin.ModelAdmin):
 
 @admin.register(Ticket)
 class SupportQueueAdmin(TicketAdmin):
-    """The queue (tickets.admin.TicketAdmin) with its actions, which go through the services the console uses."""
+    """All tickets (tickets.admin.TicketAdmin) with its actions, which go through the services the console uses."""
 
     actions = ["mark_solved", "assign_to_me"]
 

@@ -9,7 +9,7 @@ from helpdesk.realtime import abroadcast, agents_queue_group, conversation_group
 
 from . import takeover
 from .permissions import is_support_agent
-from .selectors import waiting_handoffs
+from .queue import waiting_count
 
 
 class AgentConsumer(ConversationConsumer):
@@ -112,9 +112,9 @@ class QueueConsumer(JsonFrameConsumer):
         await self.catch_up()
 
     async def catch_up(self) -> None:
-        await self.send_json({"type": "queue", "waiting": await in_thread(waiting_handoffs)()})
+        await self.send_json({"type": "queue", "waiting": await in_thread(waiting_count)()})
 
     async def queue_changed(self, event):
         """Called when a ticket was created, updated, taken or solved."""
-        await self.send_json({"type": "queue", "waiting": await in_thread(waiting_handoffs)(),
+        await self.send_json({"type": "queue", "waiting": await in_thread(waiting_count)(),
                               "change": event["change"], "ticket": event["ticket"], "kind": event["kind"]})

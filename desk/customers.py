@@ -13,7 +13,10 @@ from tickets.models import Ticket
 
 
 def customer_of(subject) -> Customer | None:
-    """The Customer a Conversation or a Ticket is about, or None (a guest who verified nothing)."""
+    """The Customer a Conversation or a Ticket is about, or None (a guest who verified nothing). A Customer is
+    its own (a page that looked its rows' customers up at once, as the queue does, passes them)."""
+    if isinstance(subject, Customer):
+        return subject
     if isinstance(subject, Ticket):
         if subject.conversation_id and subject.conversation.customer_id:
             return subject.conversation.customer

@@ -1,4 +1,4 @@
-"""Reads for the desk: the queue's count, everything an agent needs to know about a conversation's customer, and a
+"""Reads for the desk: everything an agent needs to know about a conversation's customer, and a
 ticket's page (its customer, thread, SLA, the moves it allows, its refund decision, its chat transcript)."""
 
 from dataclasses import dataclass
@@ -51,12 +51,6 @@ def console_context(conversation: Conversation) -> dict:
         "decisions": decisions,
         "earlier_conversations": earlier,
     }
-
-
-def waiting_handoffs() -> int:
-    """Live hand-offs no agent has taken yet (the queue's badge and the tab title)."""
-    return Ticket.objects.filter(kind=Ticket.Kind.HANDOFF, assignee__isnull=True,
-                                 status__in=[Ticket.Status.NEW, Ticket.Status.OPEN]).count()
 
 
 # --- a ticket's page ----------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""The agents' queue: the Ticket changelist, urgent first then longest waiting, live (see static/js/queue.js).
+"""All tickets: the Ticket changelist, to search, filter and look back (open ones by default, urgent first then
+the longest waiting). The queue agents work from is the desk's page (desk.views.queue, live); this list is not live.
 
 A ticket's number and subject open its page in the desk (`desk-ticket`: the thread, the reply box, the status
 moves); the SLA column says how long is left for its first response, or since when it is late (tickets.sla).
 
 Workflow state (status, assignee, kind, conversation, refund, the customer's email and whether it was verified,
-the timestamps) is read-only here: it changes through the queue's actions, which call the services. Staff may
+the timestamps) is read-only here: it changes through the list's actions, which call the services. Staff may
 edit the subject, category, priority and description (through tickets.services.edit_ticket, which writes only
 those and tells the live queue) and add a follow-up (through create_follow_up).
 
@@ -95,6 +96,9 @@ class TicketAdmin(StatusHistoryAdmin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return QueueChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": _("All tickets"), **(extra_context or {})})
 
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else self.fields

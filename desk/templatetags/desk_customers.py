@@ -1,5 +1,5 @@
-"""`{% customer_link conversation_or_ticket %}`: the customer's name linking to their page in the desk, or the
-address they gave (a guest who verified nothing has no page)."""
+"""`{% customer_link conversation_or_ticket fallback %}`: the customer's name linking to their page in the desk, or
+the address they gave (a guest who verified nothing has no page). A Customer (already looked up) links to itself."""
 
 from django import template
 from django.urls import reverse

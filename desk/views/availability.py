@@ -27,5 +27,5 @@ def availability(request):
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
-        target = reverse("admin:tickets_ticket_changelist")
+        target = reverse("desk-queue")
     return redirect(target)

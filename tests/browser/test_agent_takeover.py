@@ -11,9 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 def test_a_customer_asks_for_a_person_and_an_agent_takes_over_from_the_live_queue(demo_store, live_daphne, new_page):
     agent = new_page()
     login_admin(agent, live_daphne.url, "sam", "sam")
-    agent.goto(f"{live_daphne.url}/admin/tickets/ticket/")
+    agent.goto(f"{live_daphne.url}/admin/desk/queue/")
     expect(agent.locator("[data-role=queue-live]")).to_have_text("Live")
-    expect(agent.locator("[data-role=queue-badge]")).to_have_text("0 waiting")
+    expect(agent.locator("[data-role=queue-badge]")).to_have_text("0 waiting in the chat")
 
     customer = new_page()
     customer.goto(f"{live_daphne.url}/chat/")
@@ -23,8 +23,8 @@ def test_a_customer_asks_for_a_person_and_an_agent_takes_over_from_the_live_queu
     expect(customer.locator("[data-role=banner]")).to_contain_text("Waiting for a member of our team")
 
     # The queue updates without a reload.
-    expect(agent.locator("[data-role=queue-badge]")).to_have_text("1 waiting")
-    take = agent.locator("#result_list a.take-over").first
+    expect(agent.locator("[data-role=queue-badge]")).to_have_text("1 waiting in the chat")
+    take = agent.locator("#queue-table a.take-over").first
     expect(take).to_be_visible()
     screenshot(agent, "agent-queue-live")
     take.click()

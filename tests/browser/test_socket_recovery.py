@@ -109,8 +109,8 @@ def console_of_a_handed_off_conversation(new_page, base_url):
     expect(customer.locator("#chat .msg.action.handoff")).to_be_visible()
     agent = recorded_page(new_page)
     login_admin(agent, base_url, "sam", "sam")
-    agent.goto(f"{base_url}/admin/tickets/ticket/")
-    agent.locator("#result_list a.take-over").first.click()
+    agent.goto(f"{base_url}/admin/desk/queue/")
+    agent.locator("#queue-table a.take-over").first.click()
     expect(agent.locator("[data-role=transcript] .customer")).to_contain_text("real person")
     expect(agent.locator("[data-role=connection]")).to_have_text("Live")
     return agent
@@ -185,7 +185,7 @@ def test_the_console_says_not_allowed_instead_of_reconnecting_when_the_server_re
 def queue_page(new_page, base_url):
     agent = recorded_page(new_page)
     login_admin(agent, base_url, "sam", "sam")
-    agent.goto(f"{base_url}/admin/tickets/ticket/")
+    agent.goto(f"{base_url}/admin/desk/queue/")
     expect(agent.locator("[data-role=queue-live]")).to_have_text("Live")
     return agent
 

@@ -17,11 +17,11 @@ def sam(client):
     return agent
 
 
-QUEUE = "admin:tickets_ticket_changelist"
+QUEUE = "desk-queue"
 
 
 def test_an_agent_going_away_is_sent_back_to_the_page_they_were_on(client, sam):
-    page = reverse(QUEUE) + "?queue=all"
+    page = reverse(QUEUE) + "?view=mine"
     response = client.post(reverse("desk-availability"), {"status": "away", "next": page})
     assert response.status_code == 302 and response["Location"] == page
     assert availability.availability_of(sam) == "away"

@@ -122,9 +122,10 @@ def test_the_queue_lists_handoffs_urgent_first_with_take_over(client, sam):
     Ticket.objects.create(kind="handoff", subject="Slow", priority="high", conversation=high)
     Ticket.objects.create(kind="handoff", subject="Angry", priority="urgent", conversation=urgent)
     client.force_login(sam)
-    page = client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
-    assert page.index("Angry") < page.index("Slow")
-    assert page.count("Take over") >= 2 and "js/queue.js" in page
+    page = client.get(reverse("desk-queue")).content.decode()
+    rows = page[page.index('id="queue-table"'):]
+    assert rows.index("Angry") < rows.index("Slow")
+    assert page.count(">Take over<") == 2 and "js/queue.js" in page
 
 
 @pytest.mark.django_db(transaction=True)
