@@ -163,7 +163,7 @@ def test_long_histories_show_the_newest_rows_and_how_many_there_are(desk, lucas,
 
 def _history(customer, agent, size: int) -> None:
     for n in range(size):
-        order = ordered(customer, f"ORD-4{size}{n:03d}", days_ago=n + 1)
+        order = ordered(customer, f"ORD-{size:02d}{n:03d}", days_ago=n + 1)
         OrderItemFactory.create_batch(2, order=order)
         refund = RefundFactory(order=order, decided_by=agent, requested_by_user=agent)
         TicketFactory(refund=refund, customer_email=customer.email, email_verified=True, assignee=agent)
