@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assistant.limits import FREE_MODELS
 from conversations.models import Conversation, Message
@@ -103,11 +104,11 @@ class SupportKpis:
     def headline(self) -> list[Kpi]:
         """The source document's five KPIs, each with its target."""
         return [
-            Kpi("csat", "CSAT", self.csat_average, "/5"),
-            Kpi("auto_resolution_rate", "Auto-resolution", self.auto_resolution_rate, "%"),
-            Kpi("escalation_rate", "Escalation", self.escalation_rate, "%"),
-            Kpi("avg_resolution_seconds", "Average resolution time", self.avg_resolution_seconds, "s"),
-            Kpi("reopen_rate", "Reopen rate", self.reopen_rate, "%"),
+            Kpi("csat", _("CSAT"), self.csat_average, "/5"),
+            Kpi("auto_resolution_rate", _("Auto-resolution"), self.auto_resolution_rate, "%"),
+            Kpi("escalation_rate", _("Escalation"), self.escalation_rate, "%"),
+            Kpi("avg_resolution_seconds", _("Average resolution time"), self.avg_resolution_seconds, "s"),
+            Kpi("reopen_rate", _("Reopen rate"), self.reopen_rate, "%"),
         ]
 
 
@@ -269,8 +270,16 @@ def _refund_kpis(kpis: SupportKpis, conversations) -> None:
     kpis.refunds_total = {row["currency"]: row["total"] or Decimal("0") for row in by_currency}
 
 
+def days_of(start: datetime, end: datetime) -> list[date]:
+    """Every day (in the current time zone) that [start, end) touches, in order."""
+    first = timezone.localtime(start).date()
+    last = timezone.localtime(end - timedelta(microseconds=1)).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)] if last >= first else []
+
+
 def daily_series(start: datetime, end: datetime, language: str | None = None) -> list[dict]:
-    """One row per day with conversations: counts and rates for the trend charts."""
+    """One row per day of the range, days without conversations included (0 conversations, no rates, no CSAT), so
+    that a trend's x-axis is true: counts and rates for the trend charts and their data tables."""
     closed_q = Q(status=Conversation.Status.CLOSED)
     rows = (
         conversations_in(start, end, language)
@@ -286,16 +295,19 @@ def daily_series(start: datetime, end: datetime, language: str | None = None) ->
         )
         .order_by("day")
     )
-    return [
-        {
-            "day": row["day"],
+    by_day = {row["day"]: row for row in rows}
+    empty = {"conversations": 0, "closed": 0, "escalated": 0, "auto": 0, "csat": None}
+    series = []
+    for day in days_of(start, end):
+        row = by_day.get(day, empty)
+        series.append({
+            "day": day,
             "conversations": row["conversations"],
             "escalation_rate": _ratio(row["escalated"], row["conversations"]),
             "auto_resolution_rate": _ratio(row["auto"], row["closed"]),
             "csat": row["csat"],
-        }
-        for row in rows
-    ]
+        })
+    return series
 
 
 def conversation_records(start: datetime, end: datetime, language: str | None = None):

@@ -30,6 +30,7 @@ from conversations.questions import real_question
 from faq.search import search_faq as run_faq_search
 from helpdesk.emails import InvalidEmail, canonical_email_or_blank
 from helpdesk.exceptions import HelpdeskError
+from helpdesk.money import format_money
 from orders import services as orders
 from orders.exceptions import IdentityRequired, OrderNotFound, VerificationLocked
 from orders.models import Refund
@@ -431,8 +432,8 @@ def process_refund(ctx: ToolContext, args: dict) -> ToolResult:
 def _refund_needs_approval(ctx, conversation, order, refund) -> ToolResult:
     handoff = open_handoff(
         conversation,
-        subject=f"Approve refund of {refund.amount} {refund.currency} on {order.number}",
-        reason=f"Refund of {refund.amount} {refund.currency} is above the approval threshold",
+        subject=f"Approve refund of {format_money(refund.amount, refund.currency, 'en')} on {order.number}",
+        reason=f"Refund of {format_money(refund.amount, refund.currency, 'en')} is above the approval threshold",
         priority=Ticket.Priority.HIGH,
         category=Ticket.Category.REFUND,
         refund=refund,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk.money import format_money
 from orders.models import Customer
 from tickets import availability, hours
 from tickets import services as tickets
@@ -77,7 +78,7 @@ def _outcome(result: dict) -> str:
         order = result["order"]
         return f"{order['order_id']} {order['status']}"
     if result.get("status") == "refunded":
-        return f"refunded {result['amount']} {result['currency']}"
+        return f"refunded {format_money(result['amount'], result['currency'], 'en')}"
     if "results" in result:
         return f"{len(result['results'])} article(s) found"
     if "ticket" in result:

@@ -18,6 +18,7 @@ from django.utils.translation import override
 from conversations import services as conversations
 from conversations.models import Conversation, ConversationEvent, Message
 from helpdesk.emails import canonical_email_or_blank
+from helpdesk.money import format_money
 from helpdesk.outbox import queue_email
 from helpdesk.realtime import broadcast_on_commit, conversation_group
 from helpdesk.statuses import Actor
@@ -36,8 +37,8 @@ OPEN_TICKET_STATUSES = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PEN
 
 
 def money(refund: Refund) -> str:
-    """"39.98 EUR": how emails, notes and chat messages state the amount."""
-    return f"{refund.amount:.2f} {refund.currency}"
+    """The refund's amount in the active language ("€39.98", "39,98 €"): how notes and chat messages state it."""
+    return format_money(refund.amount, refund.currency)
 
 
 @transaction.atomic
@@ -95,8 +96,8 @@ def _tell_the_chat(conversation: Conversation, refund: Refund, user) -> Message:
     to the assistant (the customer no longer sees "Waiting for a member of our team…"); one an agent holds stays
     with them."""
     approved = refund.status == Refund.Status.COMPLETED
-    values = {"amount": money(refund), "order": refund.order.number}
     with override(conversation.language):
+        values = {"amount": money(refund), "order": refund.order.number}
         if approved:
             timing = _(REFUND_TIMING)
             text = _("Good news: I approved your refund of %(amount)s on order %(order)s. "
@@ -128,8 +129,9 @@ def _email_the_customer(refund: Refund, conversation: Conversation | None, ticke
     # The ticket's link opens it for its own email only: offered when that is the address written to.
     link = (ticket_url(ticket) if ticket is not None and ticket.customer_email
             and canonical_email_or_blank(ticket.customer_email) == canonical_email_or_blank(customer.email) else "")
-    context = {"refund": refund, "order": refund.order, "customer_name": customer.name, "amount": money(refund),
-               "ticket": ticket, "ticket_url": link}
+    # The templates state the amount with the `money` filter, in the email's language.
+    context = {"refund": refund, "order": refund.order, "customer_name": customer.name, "ticket": ticket,
+               "ticket_url": link}
     if not approved:
         context["reason"] = refund.decision_note
     queue_email(key=f"refund:{refund.pk}:decided", kind="refund_approved" if approved else "refund_declined",

@@ -9,14 +9,15 @@ from django.utils.translation import gettext as _
 
 from conversations.frames import message_frames
 from conversations.models import Conversation, ConversationEvent
+from helpdesk.money import format_money
 from orders.models import Customer, Order, Refund
-from orders.services import find_customer_by_email
 from tickets import availability
 from tickets.hours import describe_opening
 from tickets.models import Ticket
 from tickets.services import MANUAL_STATUSES
 from tickets.sla import first_response_state
 
+from .customers import customer_of
 from .permissions import may_decide_refunds
 
 
@@ -74,9 +75,7 @@ def ticket_customer(ticket: Ticket) -> TicketCustomer:
     """Who the ticket is for. The store's customer record only when the email was checked (a guest may type
     anybody's address) or the chat was a logged-in customer's; the language is the chat's when there is one."""
     conversation = ticket.conversation
-    customer = conversation.customer if conversation is not None and conversation.customer_id else None
-    if customer is None and ticket.email_verified and ticket.customer_email:
-        customer = find_customer_by_email(ticket.customer_email)
+    customer = customer_of(ticket)  # the one lookup the desk's customer links use
     return TicketCustomer(
         name=ticket.customer_name or (customer.name if customer else ""),
         email=ticket.customer_email or (customer.email if customer else ""),
@@ -162,6 +161,11 @@ class TranscriptEntry:
 
 
 def _action_line(item: dict) -> str:
+    """A card as one line: "refund — order_id: ORD-78432, amount: €39.98, …" (the amount in its currency, written
+    for the agent's language)."""
+    item = dict(item)
+    if "amount" in item:
+        item["amount"] = format_money(item["amount"], item.pop("currency", ""))
     details = ", ".join(f"{key}: {value}" for key, value in item.items() if key != "kind" and value not in (None, ""))
     return f"{item.get('kind', '')} — {details}"
 

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.money import format_money
 from helpdesk.statuses import StatusChange, StatusPipeline
 
 from .exceptions import InvalidStatusTransition
@@ -196,7 +197,7 @@ class Refund(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 
     def __str__(self):
-        return f"{self.amount} {self.currency} on {self.order}"
+        return f"{format_money(self.amount, self.currency)} on {self.order}"
 
 
 class LookupFailure(models.Model):

@@ -20,6 +20,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from helpdesk.money import format_money
+
 from .exceptions import RefundNotAllowed
 from .models import Order, Refund
 
@@ -115,7 +117,7 @@ def check_refund_allowed(
         amount = refundable
     if amount > refundable:
         raise RefundNotAllowed(
-            f"The most that can still be refunded on {order.number} is {refundable} {order.currency}.",
+            f"The most that can still be refunded on {order.number} is {format_money(refundable, order.currency, 'en')}.",
             code="amount_over_refundable",
         )
     needs_approval = committed_refunds(order, excluding=approving) + amount > approval_threshold()

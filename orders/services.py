@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from helpdesk.emails import InvalidEmail, canonical_email_or_blank, check_email
+from helpdesk.money import format_money
 from helpdesk.statuses import Actor
 
 from .exceptions import OrderNotFound, RefundNotAllowed, VerificationLocked
@@ -311,13 +312,14 @@ def _move_money(order: Order, refund: Refund, *, actor: str, user=None) -> None:
     )
     if not claimed:
         raise RefundNotAllowed(
-            f"The most that can still be refunded on {order.number} is {order.refundable_amount} {order.currency}.",
+            f"The most that can still be refunded on {order.number} is "
+            f"{format_money(order.refundable_amount, order.currency, 'en')}.",
             code="amount_over_refundable",
         )
     order.refresh_from_db(fields=["refunded_total"])
     order.transition_to(
         Order.Status.REFUNDED if order.refunded_total >= order.total else Order.Status.PARTIALLY_REFUNDED,
-        actor=actor, user=user, note=f"Refund of {refund.amount} {refund.currency}",
+        actor=actor, user=user, note=f"Refund of {format_money(refund.amount, refund.currency, 'en')}",
     )
     order.save(update_fields=["status"])
     Refund.objects.filter(pk=refund.pk).update(completed_at=timezone.now())

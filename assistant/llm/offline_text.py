@@ -12,6 +12,7 @@ from assistant.language import (
     fold,
     matches_any,
 )
+from helpdesk.money import format_money
 
 ORDER_NUMBER = re.compile(r"\b(?:ORD)[\s#-]?(\d{5})\b", re.IGNORECASE)
 BARE_ORDER_NUMBER = re.compile(r"(?:#|\bn°\s?|\bnumber\s|\bnuméro\s)(\d{5})\b", re.IGNORECASE)
@@ -131,9 +132,8 @@ def format_date(iso: str | None, language: str) -> str:
 
 
 def money(value: str, currency: str, language: str) -> str:
-    if currency == "EUR":
-        return f"{value.replace('.', ',')} €" if language == "fr" else f"€{value}"
-    return f"${value}" if language == "en" else f"{value.replace('.', ',')} $"
+    """"$89.99", "89,99 €": the helpdesk's one way of writing an amount (helpdesk.money)."""
+    return format_money(value, currency, language)
 
 
 PHRASES = {

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from analytics.metrics import compute_kpis, daily_series
+from analytics.metrics import compute_kpis, daily_series, day_range
 from conversations.models import Conversation
 from tests.factories import ConversationFactory, CustomerFactory, MessageFactory, OrderFactory, RefundFactory
 
@@ -49,7 +49,9 @@ def test_an_empty_range_has_no_figures_and_no_errors():
     assert kpis.conversations == 0 and kpis.csat_average is None and kpis.auto_resolution_rate is None
     assert kpis.median_resolution_seconds is None and kpis.reopen_rate is None and kpis.tool_failure_rate is None
     assert all(kpi.met is None for kpi in kpis.headline())
-    assert daily_series(START, END) == []
+    rows = daily_series(START, END)
+    assert rows and all(row["conversations"] == 0 and row["csat"] is None and row["escalation_rate"] is None
+                        for row in rows)
 
 
 def test_csat_average_and_distribution(five):
@@ -130,6 +132,18 @@ def test_the_daily_series_has_one_row_per_day_with_rates():
     conversation(started_days_ago=2, escalated=True, outcome="resolved_by_agent", agent=True)
     conversation(started_days_ago=2)
     conversation(started_days_ago=1, csat=4)
-    rows = daily_series(START, END)
-    assert [row["conversations"] for row in rows] == [2, 1]
-    assert rows[0]["escalation_rate"] == 0.5 and rows[0]["auto_resolution_rate"] == 0.5 and rows[1]["csat"] == 4
+    rows = {row["day"]: row for row in daily_series(START, END)}
+    two, one = (timezone.localtime(NOW - timedelta(days=n)).date() for n in (2, 1))
+    assert (rows[two]["conversations"], rows[one]["conversations"]) == (2, 1)
+    assert rows[two]["escalation_rate"] == 0.5 and rows[two]["auto_resolution_rate"] == 0.5 and rows[one]["csat"] == 4
+
+
+def test_a_trend_keeps_the_days_without_conversations_in_their_place():
+    first, last = timezone.localdate() - timedelta(days=4), timezone.localdate()
+    start, end = day_range(first, last)
+    conversation(started_days_ago=4)
+    conversation(started_days_ago=0)
+    rows = daily_series(start, end)
+    assert [row["day"] for row in rows] == [first + timedelta(days=n) for n in range(5)]
+    assert [row["conversations"] for row in rows] == [1, 0, 0, 0, 1]
+    assert rows[2]["escalation_rate"] is None and rows[2]["csat"] is None  # no rate on a day without conversations

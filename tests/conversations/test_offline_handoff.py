@@ -188,7 +188,7 @@ def test_a_refund_above_the_threshold_when_nobody_is_there_still_files_its_appro
         result = run_tool("process_refund", {"order_id": "ORD-70707", "reason": "defective"}, context)
     ticket = Ticket.objects.get()
     assert ticket.refund is not None and ticket.refund.status == "pending_approval"
-    assert ticket.subject == "Approve refund of 649.00 USD on ORD-70707" and ticket.category == "refund"
+    assert ticket.subject == "Approve refund of $649.00 on ORD-70707" and ticket.category == "refund"
     assert ticket.description.startswith("The sofa arrived with a torn cushion")
     assert result.content["status"] == "pending_approval" and result.content["offline"] and not result.handoff
     assert result.action["kind"] == "refund_pending" and result.action["email"] == "ines.garnier@example.com"

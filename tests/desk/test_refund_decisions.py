@@ -117,7 +117,7 @@ def test_the_customers_chat_gets_a_message_and_a_refund_card_live(desk, emma, br
     with broadcasts.run():
         desk.post(page_of(refund), {"action": "approve"})
     [message] = decision_messages(refund.conversation_id)
-    assert "I approved your refund of 1299.00 EUR on order ORD-66210" in message.text
+    assert "I approved your refund of €1,299.00 on order ORD-66210" in message.text
     assert message.author.username == "sam"
     assert card_of(message) == {"kind": "refund", "order_id": "ORD-66210", "amount": "1299.00", "currency": "EUR",
                                 "timing": "within 5-7 business days, on your original payment method",
@@ -144,7 +144,7 @@ def test_the_customer_is_emailed_that_the_refund_is_approved(desk, emma, broadca
     email = OutboundEmail.objects.get()
     assert (email.key, email.kind, email.to) == (f"refund:{refund.pk}:decided", "refund_approved", emma.email)
     [sent] = mail.outbox
-    assert "ORD-66210" in sent.subject and "1299.00 EUR" in sent.body
+    assert "ORD-66210" in sent.subject and "€1,299.00" in sent.subject and "€1,299.00" in sent.body
 
 
 def test_the_email_is_in_the_language_of_the_chat(desk, broadcasts):
@@ -152,7 +152,17 @@ def test_the_email_is_in_the_language_of_the_chat(desk, broadcasts):
     refund = pending_approval(lucas, language="fr")
     with broadcasts.run():
         desk.post(page_of(refund), {"action": "approve"})
-    assert OutboundEmail.objects.get().language == "fr"
+    email = OutboundEmail.objects.get()
+    assert email.language == "fr" and "1\u202f299,00\u00a0€" in email.text_body
+
+
+def test_the_chat_message_states_the_amount_in_the_chats_language(desk, broadcasts):
+    lucas = CustomerFactory(name="Lucas Bernard", email="lucas.bernard@example.fr", language="en")
+    refund = pending_approval(lucas, language="fr")
+    with broadcasts.run():
+        desk.post(page_of(refund), {"action": "approve"})
+    [message] = decision_messages(refund.conversation_id)
+    assert "1\u202f299,00\u00a0€" in message.text and "EUR" not in message.text
 
 
 def test_the_assistant_answering_the_chat_again_reads_the_decision(sam, emma):
@@ -237,7 +247,7 @@ def test_the_service_refuses_a_decline_without_a_reason(sam, emma):
 
 def test_the_page_offers_the_decision_to_someone_allowed_to_decide(desk, emma):
     page = desk.get(page_of(pending_approval(emma))).content.decode()
-    assert 'value="approve"' in page and 'value="decline"' in page and "Approve the refund of 1299.00 EUR" in page
+    assert 'value="approve"' in page and 'value="decline"' in page and "Approve the refund of €1,299.00" in page
 
 
 def test_an_agent_without_the_refund_permission_is_offered_no_decision_and_cannot_post_one(client, emma):

@@ -34,7 +34,7 @@ def ticket():
 def refund_context(ticket=None, **extra) -> dict:
     order = OrderFactory(number="ORD-78432")
     refund = RefundFactory(order=order, amount=Decimal("39.98"), currency="EUR")
-    return {"refund": refund, "order": order, "customer_name": "Emma", "amount": "39.98 EUR", "ticket": ticket,
+    return {"refund": refund, "order": order, "customer_name": "Emma", "ticket": ticket,
             "ticket_url": ticket_url(ticket) if ticket else "", **extra}
 
 
@@ -91,21 +91,21 @@ def test_every_text_email_is_complete_on_its_own_with_its_links_and_a_signature(
 # --- refund approved -------------------------------------------------------------------------------------------------
 def test_an_approved_refund_gives_the_amount_the_order_and_when_the_money_arrives(ticket):
     subject, text, html = render_email("refund_approved", refund_context(ticket), "en")
-    assert subject == f"[{ticket.number}] Your refund of 39.98 EUR for order ORD-78432 is approved"
-    assert "we have approved your refund of 39.98 EUR for order ORD-78432" in text
+    assert subject == f"[{ticket.number}] Your refund of €39.98 for order ORD-78432 is approved"
+    assert "we have approved your refund of €39.98 for order ORD-78432" in text
     assert "within 5-7 business days" in text and "within 5-7 business days" in html
-    assert "<strong>39.98 EUR</strong>" in html
+    assert "<strong>€39.98</strong>" in html
 
 
 def test_an_approved_refund_without_a_ticket_has_no_ticket_number_and_no_ticket_link():
     subject, text, html = render_email("refund_approved", refund_context(), "en")
-    assert subject == "Your refund of 39.98 EUR for order ORD-78432 is approved"
+    assert subject == "Your refund of €39.98 for order ORD-78432 is approved"
     assert "/support/link/" not in text and "/support/link/" not in html
 
 
 def test_an_approved_refund_in_french_says_when_the_money_arrives_in_french(ticket):
     subject, text, _html = render_email("refund_approved", refund_context(ticket), "fr")
-    assert subject == f"[{ticket.number}] Votre remboursement de 39.98 EUR pour la commande ORD-78432 est accepté"
+    assert subject == f"[{ticket.number}] Votre remboursement de 39,98 € pour la commande ORD-78432 est accepté"
     assert "sous 5 à 7 jours ouvrés" in text and "Bonjour Emma," in text
 
 
@@ -113,7 +113,7 @@ def test_an_approved_refund_in_french_says_when_the_money_arrives_in_french(tick
 def test_a_declined_refund_gives_the_amount_the_order_the_reason_and_the_link_to_answer(ticket):
     subject, text, html = render_email("refund_declined", refund_context(ticket, reason="The item was used."), "en")
     assert subject == f"[{ticket.number}] About your refund request for order ORD-78432"
-    assert "a refund of 39.98 EUR on order ORD-78432" in text and "we cannot approve it" in text
+    assert "a refund of €39.98 on order ORD-78432" in text and "we cannot approve it" in text
     assert "The reason: The item was used." in text
     assert "answer on your request" in text and ticket_url(ticket) in text
     assert ">Answer</a>" in html
@@ -146,3 +146,11 @@ def test_a_refund_decision_queued_twice_is_stored_once(ticket):
     again = queue_email(key=f"refund:{context['refund'].pk}:decided", kind="refund_approved",
                         to="emma.martin@example.com", language="en", context=context)
     assert first.pk == again.pk and ticket.number in first.subject
+
+
+def test_a_refund_email_states_the_amount_in_its_currency_and_language(ticket):
+    context = refund_context(ticket)
+    _subject, english, html = render_email("refund_approved", context, "en")
+    _subject, french, _html = render_email("refund_approved", context, "fr")
+    assert "€39.98" in english and "<strong>€39.98</strong>" in html
+    assert "39,98\u00a0€" in french and "EUR" not in french

@@ -24,7 +24,7 @@ def test_the_assistants_full_refund_records_the_order_moving_to_refunded():
     refund(order)
     change = OrderStatusChange.objects.get()
     assert (change.order, change.from_status, change.to_status) == (order, "delivered", "refunded")
-    assert (change.actor, change.actor_user, change.note) == ("assistant", None, "Refund of 89.99 USD")
+    assert (change.actor, change.actor_user, change.note) == ("assistant", None, "Refund of $89.99")
 
 
 def test_a_second_partial_refund_leaves_the_status_and_its_history_as_they_were():
@@ -60,5 +60,5 @@ def test_the_order_page_shows_its_status_history_read_only(client):
     refund(order)
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
-    assert 'class="status-history"' in page and "Delivered → Refunded" in page and "Refund of 89.99 USD" in page
+    assert 'class="status-history"' in page and "Delivered → Refunded" in page and "Refund of $89.99" in page
     assert 'name="status_changes' not in page
