@@ -72,7 +72,7 @@
 
   const scoreFormat = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1,
                                                    signDisplay: "exceptZero" });
-  const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
   function sentimentBadge(sentiment) {
     const span = document.createElement("span");
@@ -272,7 +272,10 @@
         .map(([k, v]) => `${label("field-", k)}: ${v}`).join(", ");
       item("notice", frame.seq, (li) => { li.textContent = `✔ ${label("action-", frame.kind)} — ${details}`; });
     },
-    "tool.status"(frame) { setStatusLine(t("assistantStatus", { label: frame.label })); },
+    "tool.status"(frame) {
+      // The assistant's work, while it has the chat: late news of a turn a person cut short says nothing.
+      if (state.status !== "agent" && state.status !== "closed") setStatusLine(t("assistantStatus", { label: frame.label }));
+    },
     typing(frame) {
       setStatusLine(frame.role === "customer" ? t("customerTyping") : t("agentTyping", { name: frame.name }));
       state.typingTimer = setTimeout(() => { statusLine.textContent = ""; }, 4000);
