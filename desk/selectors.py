@@ -4,6 +4,7 @@ ticket's page (its customer, thread, SLA, the moves it allows, its refund decisi
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -13,12 +14,54 @@ from helpdesk.money import format_money
 from orders.models import Customer, Order, Refund
 from tickets import availability
 from tickets.hours import describe_opening
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketComment
 from tickets.services import MANUAL_STATUSES
 from tickets.sla import first_response_state
 
 from .customers import customer_of
 from .permissions import may_decide_refunds
+
+
+def console_ticket(conversation_id) -> Ticket | None:
+    """The ticket the console's side panel shows and its notes go on: the conversation's open live hand-off (the
+    one the queue lists and takeover works), else its latest ticket of any kind (a solved hand-off, a follow-up).
+    The one place that says which ticket, so the panel, the notes and the priority the console shows agree."""
+    tickets = Ticket.objects.filter(conversation_id=conversation_id).select_related("refund", "assignee")
+    open_handoff = (tickets.filter(kind=Ticket.Kind.HANDOFF)
+                    .exclude(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED]).order_by("-created_at", "-pk")
+                    .first())
+    return open_handoff or tickets.order_by("-created_at", "-pk").first()
+
+
+CONSOLE_NOTES = 100  # the latest ones; the ticket's page has them all
+
+
+def console_notes(ticket: Ticket | None) -> list[TicketComment]:
+    """The ticket's internal notes (agents only), oldest first."""
+    if ticket is None:
+        return []
+    notes = ticket.comments.filter(public=False).select_related("author").order_by("-created_at", "-pk")
+    return list(reversed(notes[:CONSOLE_NOTES]))
+
+
+def note_author(note: TicketComment) -> str:
+    return (note.author.first_name or note.author.get_username()) if note.author else _("Agent")
+
+
+def console_ticket_frame(conversation_id) -> dict:
+    """The `ticket` frame of the agent console: its ticket (number, page, kind, status, priority as the model's
+    values; the page carries the labels) and that ticket's internal notes. Agents' sockets only: a note never
+    travels to the customer's."""
+    ticket = console_ticket(conversation_id)
+    return {
+        "type": "ticket",
+        "ticket": None if ticket is None else {
+            "number": ticket.number, "url": reverse("desk-ticket", args=[ticket.number]), "kind": ticket.kind,
+            "status": ticket.status, "priority": ticket.priority, "reason": ticket.reason,
+        },
+        "notes": [{"id": note.pk, "author": note_author(note), "body": note.body, "at": note.created_at.isoformat()}
+                  for note in console_notes(ticket)],
+    }
 
 
 def console_context(conversation: Conversation) -> dict:
@@ -32,9 +75,7 @@ def console_context(conversation: Conversation) -> dict:
     # Only tickets whose email was checked: a guest may file one under anybody's address.
     tickets = (Ticket.objects.filter(customer_email__iexact=email, email_verified=True)
                .exclude(conversation=conversation)[:10] if email else [])
-    handoff = (
-        conversation.tickets.filter(kind=Ticket.Kind.HANDOFF).order_by("-created_at").first()
-    )
+    ticket = console_ticket(conversation.pk)
     decisions = conversation.events.filter(
         kind__in=[ConversationEvent.Kind.ESCALATION_DECISION, ConversationEvent.Kind.ESCALATED,
                   ConversationEvent.Kind.ABUSE_WARNING, ConversationEvent.Kind.AGENT_JOINED,
@@ -48,7 +89,12 @@ def console_context(conversation: Conversation) -> dict:
         "email": email,
         "orders": orders,
         "earlier_tickets": tickets,
-        "handoff": handoff,
+        "ticket": ticket,
+        "notes": console_notes(ticket),
+        # The labels the console's script shows for the values its frames carry (the models' own, translated).
+        "status_labels": Conversation.Status.choices,
+        "priority_labels": Ticket.Priority.choices,
+        "kind_labels": Ticket.Kind.choices,
         "decisions": decisions,
         "earlier_conversations": earlier,
     }

@@ -1,11 +1,18 @@
-"""A person takes a conversation over from the assistant, talks with the customer, then resolves or hands it back.
+"""A person takes a conversation over from the assistant, talks with the customer, then resolves, hands it back or
+transfers it to another agent.
 
 Taking over is one conditional UPDATE on the conversation row (status waiting/bot and nobody assigned, or already
 this agent), so of two agents clicking at once exactly one wins; the other is told who has it. While an agent has
 the conversation the assistant is silent; handing it back returns it to the assistant with the agent's messages in
 the assistant's context.
+
+Only the holder (the agent assigned while the status is agent) talks to the customer: messages, typing, resolve,
+hand back and transfer all check it here, whatever the console shows. Any agent may add an internal note to the
+conversation's ticket; notes travel on the agents' queue group only, never on the conversation's group that the
+customer's sockets join.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,9 +24,13 @@ from conversations.exceptions import ConversationClosed
 from conversations.models import Conversation, ConversationEvent, Message
 from helpdesk.realtime import broadcast_on_commit, conversation_group
 from helpdesk.statuses import Actor
+from tickets import availability
 from tickets import services as tickets
 from tickets.exceptions import AlreadyTaken
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketComment
+
+from .exceptions import NoTicketForNote, TransferRefused
+from .selectors import console_ticket
 
 
 def agent_name(user) -> str:
@@ -59,13 +70,7 @@ def take_over(*, conversation_id, agent) -> Conversation:
         conversation.agent_joined_at = now
         conversation.escalated_at = conversation.escalated_at or now
         conversation.save(update_fields=["agent_joined_at", "escalated_at"])
-    ticket = tickets.open_handoff_for(conversation.pk)
-    if ticket is None:
-        ticket, _created = tickets.open_handoff(
-            conversation_id=conversation.pk, subject="Taken over by an agent", reason="An agent joined the chat",
-            priority=Ticket.Priority.MEDIUM, summary="", customer_email=conversation.verified_email,
-        )
-    tickets.take_ticket(ticket=ticket, agent=agent)
+    tickets.take_ticket(ticket=_handoff_ticket(conversation), agent=agent)
     conversations.log_event(conversation.pk, ConversationEvent.Kind.AGENT_JOINED, "agent", user=agent)
     with override(conversation.language):
         text = _("%(name)s joined the conversation") % {"name": agent_name(agent)}
@@ -73,6 +78,37 @@ def take_over(*, conversation_id, agent) -> Conversation:
     broadcast_on_commit(conversation_group(conversation.pk), {"type": "conversation.state",
                                                               "status": Conversation.Status.AGENT})
     return conversation
+
+
+def _handoff_ticket(conversation: Conversation) -> Ticket:
+    """The conversation's open hand-off, opened now if it has none (an agent took a chat over from the console,
+    or the customer never asked for a person): every chat a person holds has one, for the queue, notes, SLA."""
+    ticket = tickets.open_handoff_for(conversation.pk)
+    if ticket is None:
+        ticket, _created = tickets.open_handoff(
+            conversation_id=conversation.pk, subject="Taken over by an agent", reason="An agent joined the chat",
+            priority=Ticket.Priority.MEDIUM, summary="", customer_email=conversation.verified_email,
+            language=conversation.language,
+        )
+    return ticket
+
+
+def holds(conversation: Conversation, agent) -> bool:
+    """Whether `agent` holds the conversation: it is with an agent, and that agent is them."""
+    return bool(conversation.status == Conversation.Status.AGENT and agent is not None
+                and conversation.assigned_agent_id == agent.pk)
+
+
+def can_take_over(conversation: Conversation, agent) -> bool:
+    """Whether take_over would give `agent` the conversation now (the console then offers Take over)."""
+    return conversation.status in (Conversation.Status.WAITING, Conversation.Status.BOT) or holds(conversation, agent)
+
+
+def typing_reaches_customer(*, conversation_id, agent) -> bool:
+    """Whether `agent`'s typing may be shown to the customer: only the holder's. Anyone else's (a second agent in
+    the composer of a stale page, anyone before taking over) is shown to nobody."""
+    conversation = Conversation.objects.filter(pk=conversation_id).only("status", "assigned_agent_id").first()
+    return conversation is not None and holds(conversation, agent)
 
 
 def _check_holder(conversation: Conversation, agent) -> None:
@@ -123,6 +159,67 @@ def hand_back(*, conversation_id, agent) -> Conversation:
     return conversations.set_status(conversation, Conversation.Status.BOT, actor="agent",
                                     kind=ConversationEvent.Kind.HANDED_BACK, user=agent,
                                     answered_through_seq=conversation.last_seq)
+
+
+@transaction.atomic
+def transfer(*, conversation_id, agent, to_id) -> Conversation:
+    """The holder gives the conversation to another available support agent (`to_id`, a user id), in one
+    transaction: the conversation's agent and its hand-off's assignee change, an AGENT_JOINED event records who
+    transferred it to whom, and the customer is told who joined; after commit every socket of the conversation
+    gets its new state (the new holder's console gets the composer) and the queue updates.
+
+    Refused, with nothing changed: when `agent` does not hold it (AlreadyTaken), and with TransferRefused to
+    themselves, to someone who is not a support agent, or to an agent who is away."""
+    conversation = (Conversation.objects.select_for_update(of=("self",)).select_related("assigned_agent")
+                    .get(pk=conversation_id))
+    _check_holder(conversation, agent)
+    target = _transfer_target(to_id, agent)
+    Conversation.objects.filter(pk=conversation.pk).update(assigned_agent=target)
+    conversation.assigned_agent = target
+    ticket = _handoff_ticket(conversation)
+    if ticket.assignee_id is None:
+        tickets.take_ticket(ticket=ticket, agent=target)
+    else:
+        tickets.transfer_ticket(ticket=ticket, from_agent=agent, to_agent=target)
+    conversations.log_event(conversation.pk, ConversationEvent.Kind.AGENT_JOINED, "agent",
+                            f"{agent_name(agent)} transferred the conversation to {agent_name(target)}",
+                            user=agent, transferred_to=target.pk)
+    with override(conversation.language):
+        text = _("%(name)s joined the conversation") % {"name": agent_name(target)}
+    _announce(conversation.pk, "agent.joined", target, text)
+    broadcast_on_commit(conversation_group(conversation.pk), {"type": "conversation.state",
+                                                              "status": Conversation.Status.AGENT})
+    return conversation
+
+
+def _transfer_target(to_id, agent):
+    if to_id == agent.pk:
+        raise TransferRefused(_("You already have this conversation."), code="transfer_to_self")
+    target = get_user_model().objects.filter(pk=to_id).first() if isinstance(to_id, int) else None
+    if target is None or not availability.is_support_agent(target):
+        raise TransferRefused(_("You can only transfer a conversation to a support agent."), code="not_an_agent")
+    if not availability.available_agents().filter(pk=target.pk).exists():
+        raise TransferRefused(_("%(name)s is away: choose an available agent.") % {"name": agent_name(target)},
+                              code="agent_away")
+    return target
+
+
+def transfer_targets(agent) -> list[dict]:
+    """Whom the holder can transfer to: the other available support agents, by name."""
+    others = availability.available_agents().exclude(pk=agent.pk).order_by("first_name", "username")
+    return [{"id": user.pk, "name": agent_name(user)} for user in others]
+
+
+@transaction.atomic
+def add_note(*, conversation_id, agent, body: str) -> TicketComment:
+    """An internal note from the console, on the conversation's ticket (desk.selectors.console_ticket): any
+    support agent may write one, holder or not. The consoles open on the conversation show it live (the queue
+    group's "noted" change); the customer never sees it. Without a ticket (the assistant still has the chat and
+    nobody asked for a person) NoTicketForNote: taking over opens the hand-off that notes go on."""
+    ticket = console_ticket(conversation_id)
+    if ticket is None:
+        raise NoTicketForNote(_("This conversation has no ticket to add a note to yet: take it over to open one."))
+    return tickets.add_internal_note(ticket=ticket, agent=agent, body=body)
 
 
 # --- what staff do from the admin ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.admin import StatusHistoryAdmin
 
 from . import services
+from .badges import priority_badge
 from .models import Ticket
 from .sla import first_response_state
 
@@ -125,8 +126,7 @@ class TicketAdmin(StatusHistoryAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("priority"), ordering="priority_rank")
     def priority_badge(self, ticket):
-        return format_html('<span class="priority priority-{}">{}</span>', ticket.priority,
-                           ticket.get_priority_display())
+        return priority_badge(ticket)
 
     @admin.display(description=_("waiting"), ordering="created_at")
     def waiting(self, ticket):

@@ -33,7 +33,9 @@ def _notify_queue(ticket: Ticket, change: str) -> None:
     broadcast_on_commit(
         agents_queue_group(),
         {"type": "queue.changed", "change": change, "ticket": ticket.number, "kind": ticket.kind,
-         "assignee": ticket.assignee_id},
+         "assignee": ticket.assignee_id,
+         # The consoles open on the ticket's conversation update its side panel (priority, notes).
+         "conversation": str(ticket.conversation_id) if ticket.conversation_id else None},
     )
     if ticket.kind == Ticket.Kind.HANDOFF and change in LINE_CHANGES:
         availability.announce_waits_on_commit()
@@ -198,6 +200,20 @@ def take_ticket(*, ticket: Ticket, agent) -> Ticket:
             raise AlreadyTaken(f"{name} has already taken this conversation.")
         raise AlreadyTaken("This ticket is already solved.", code="ticket_solved")
     _notify_queue(ticket, "taken")
+    return ticket
+
+
+def transfer_ticket(*, ticket: Ticket, from_agent, to_agent) -> Ticket:
+    """Give `ticket` from `from_agent` (who has it, or nobody does) to `to_agent`, its status unchanged. One
+    conditional UPDATE: AlreadyTaken if someone else took it meanwhile or it is solved."""
+    now = timezone.now()
+    moved = (Ticket.objects.filter(Q(assignee__isnull=True) | Q(assignee=from_agent), pk=ticket.pk)
+             .exclude(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
+             .update(assignee=to_agent, assigned_at=now, updated_at=now))
+    ticket.refresh_from_db()
+    if not moved:
+        raise AlreadyTaken("This ticket is no longer yours to transfer.", code="ticket_moved")
+    _notify_queue(ticket, "transferred")
     return ticket
 
 

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from conversations.models import Conversation
 
@@ -16,7 +17,7 @@ def console(request, pk):
     conversation = get_object_or_404(Conversation.objects.select_related("customer", "assigned_agent"), pk=pk)
     context = {
         **admin.site.each_context(request),
-        "title": f"Conversation {conversation.short_id}",
+        "title": _("Conversation %(id)s") % {"id": conversation.short_id},
         "conversation": conversation,
         **console_context(conversation),
     }

@@ -175,13 +175,15 @@
     if (frame.conversation && frame.conversation !== state.conversation) {
       state.conversation = frame.conversation;
     }
+    const statusChanged = frame.status !== state.status;
     state.status = frame.status;
     state.csat = frame.csat;
     endButton.hidden = !(frame.conversation && frame.status !== "closed");
     const banners = { waiting: strings.waiting, agent: strings.withAgent, closed: strings.closed };
     if (state.connected) setBanner(banners[frame.status] || "");
     if (frame.status !== "waiting") state.wait = null;
-    if (frame.status !== "bot") setStatus("");
+    // A tool's status or someone's typing belongs to the state it came in (handed back, resolved: it is stale).
+    if (frame.status !== "bot" || statusChanged) { clearTimeout(state.typingTimer); setStatus(""); }
     const showCsat = frame.status === "closed" && !frame.csat && frame.conversation;
     csatForm.hidden = !showCsat;
     if (showCsat) csatForm.querySelector("input").focus({ preventScroll: true });

@@ -150,6 +150,7 @@ async def test_a_console_socket_opened_during_a_redis_outage_gets_its_state_and_
     state, frames = await receive_until(console, "state")
     assert state["conversation"] == str(conversation.pk)
     assert [f["code"] for f in frames if f["type"] == "error"] == ["realtime_unavailable"]
+    await receive_until(console, "ticket")  # its side panel, from the database too
     await console.send_json_to({"type": "resume", "last_seq": 0})  # it works from the database meanwhile
     assert await console.receive_nothing(timeout=0.1)
     await console.disconnect(timeout=2)

@@ -2,6 +2,18 @@
 
 import pytest
 
+from tests.factories import AgentFactory
+
+
+@pytest.fixture
+def sam(db):
+    return AgentFactory(username="sam", first_name="Sam")
+
+
+@pytest.fixture
+def lea(db):
+    return AgentFactory(username="lea", first_name="Léa")
+
 
 @pytest.fixture
 def broadcasts(monkeypatch, django_capture_on_commit_callbacks):

@@ -9,19 +9,9 @@ from conversations.models import Conversation, Message
 from desk import takeover
 from tests.chat.wsclient import connect, receive_until, resume_after, send_message, settle_turns
 from tests.concurrency import at_once
-from tests.factories import AgentFactory, ConversationFactory, MessageFactory, StaffFactory, UserFactory
+from tests.factories import ConversationFactory, MessageFactory, StaffFactory, UserFactory
 from tickets.exceptions import AlreadyTaken
 from tickets.models import Ticket
-
-
-@pytest.fixture
-def sam(db):
-    return AgentFactory(username="sam", first_name="Sam")
-
-
-@pytest.fixture
-def lea(db):
-    return AgentFactory(username="lea", first_name="Léa")
 
 
 @pytest.mark.django_db
