@@ -13,34 +13,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assistant import turn
 from assistant.llm import backend_name, get_backend
 from conversations import services
+from conversations.cards import card_mark, card_text
 from conversations.models import Conversation
 from conversations.sinks import RecordingSink
 from orders.services import find_customer_by_email
 from tickets.services import open_handoff_for
-
-# What a card says (the widget's titles), and its facts' labels; a fact not named here is printed as key=value.
-CARD_TITLES = {
-    "refund": gettext_lazy("Refund made"),
-    "refund_declined": gettext_lazy("Refund not approved"),
-    "refund_pending": gettext_lazy("Refund sent for approval"),
-    "ticket": gettext_lazy("Ticket opened"),
-    "handoff": gettext_lazy("A person will join"),
-}
-CARD_LABELS = {
-    "order_id": gettext_lazy("Order"),
-    "ticket": gettext_lazy("Ticket"),
-    "position": gettext_lazy("Place in queue"),
-    "agents_available": gettext_lazy("Agents available"),
-    "email": gettext_lazy("Our team will reply by email to"),
-    "next_opening": gettext_lazy("Our team is back"),
-    "reason": gettext_lazy("Reason"),
-}
-CARD_HIDDEN = {"kind", "amount", "currency", "offline", "status", "already_done"}
 
 
 class Command(BaseCommand):
@@ -91,7 +72,7 @@ class Command(BaseCommand):
             if text.casefold() in quit_words:
                 return
             if not interactive:
-                self.stdout.write(f"{_('You:')} {text}")
+                self.stdout.write(_("You:") + " " + text)
             services.record_customer_message(conversation_id=conversation_id, text=text, client_id=None)
             runner.run(self.answer(conversation_id))
 
@@ -123,7 +104,7 @@ class Command(BaseCommand):
         if state["streaming"]:
             self.stdout.write("")
         for item in sink.actions:
-            self.stdout.write("  " + card_line(item))
+            self.stdout.write(f"  {card_mark(item)} {card_text(item)}")
         for message in sink.messages:
             if message.model == "system" and message.text:
                 self.stdout.write(f"{alex} {message.text}")
@@ -132,18 +113,3 @@ class Command(BaseCommand):
             self.stdout.write("  " + _("(the conversation is now: %(status)s)")
                               % {"status": conversation.get_status_display()})
 
-
-def card_line(item: dict) -> str:
-    """One line for an action card: "✔ A person will join: Ticket TCK-1234567, Place in queue 1, …"."""
-    mark = "✕" if item.get("kind") == "refund_declined" else "✔"
-    title = str(CARD_TITLES.get(item.get("kind"), item.get("kind", "")))
-    facts = []
-    if item.get("amount"):
-        facts.append(f"{item['amount']} {item.get('currency', '')}".strip())
-    for key, value in item.items():
-        if key in CARD_HIDDEN or value in (None, ""):
-            continue
-        facts.append(f"{CARD_LABELS[key]} {value}" if key in CARD_LABELS else f"{key}={value}")
-    if not facts:
-        return f"{mark} {title}"
-    return f"{mark} " + _("%(title)s: %(facts)s") % {"title": title, "facts": ", ".join(facts)}
