@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assistant.limits import FREE_MODELS
 from conversations.models import Conversation, Message
@@ -103,11 +104,11 @@ class SupportKpis:
     def headline(self) -> list[Kpi]:
         """The source document's five KPIs, each with its target."""
         return [
-            Kpi("csat", "CSAT", self.csat_average, "/5"),
-            Kpi("auto_resolution_rate", "Auto-resolution", self.auto_resolution_rate, "%"),
-            Kpi("escalation_rate", "Escalation", self.escalation_rate, "%"),
-            Kpi("avg_resolution_seconds", "Average resolution time", self.avg_resolution_seconds, "s"),
-            Kpi("reopen_rate", "Reopen rate", self.reopen_rate, "%"),
+            Kpi("csat", _("CSAT"), self.csat_average, "/5"),
+            Kpi("auto_resolution_rate", _("Auto-resolution"), self.auto_resolution_rate, "%"),
+            Kpi("escalation_rate", _("Escalation"), self.escalation_rate, "%"),
+            Kpi("avg_resolution_seconds", _("Average resolution time"), self.avg_resolution_seconds, "s"),
+            Kpi("reopen_rate", _("Reopen rate"), self.reopen_rate, "%"),
         ]
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics import charts, metrics
 
@@ -52,19 +53,19 @@ def kpi_dashboard(request):
     days = [row["day"] for row in series]
     context = {
         **admin.site.each_context(request),
-        "title": "Support KPIs",
+        "title": _("Support KPIs"),
         "kpis": kpis,
         "headline": kpis.headline(),
         "first": first,
         "last": last,
         "language": language or "",
         "query": request.GET.urlencode(),
-        "volume_chart": charts.bar_chart("Conversations per day", days, [r["conversations"] for r in series]),
+        "volume_chart": charts.bar_chart(_("Conversations per day"), days, [r["conversations"] for r in series]),
         "rates_chart": charts.line_chart(
-            "Auto-resolution and escalation rates per day", days,
-            {"Auto-resolution": [r["auto_resolution_rate"] for r in series],
-             "Escalation": [r["escalation_rate"] for r in series]}),
-        "csat_chart": charts.line_chart("Average CSAT per day", days, {"CSAT": [r["csat"] for r in series]},
+            _("Auto-resolution and escalation rates per day"), days,
+            {_("Auto-resolution"): [r["auto_resolution_rate"] for r in series],
+             _("Escalation"): [r["escalation_rate"] for r in series]}),
+        "csat_chart": charts.line_chart(_("Average CSAT per day"), days, {_("CSAT"): [r["csat"] for r in series]},
                                         max_value=5, unit="", scale=1, target=4.2),
     }
     return render(request, "admin/kpis.html", context)

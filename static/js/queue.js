@@ -1,18 +1,21 @@
 /*
  * The live queue: the admin's ticket changelist updates without a reload when a hand-off arrives, moves or is taken.
  * The socket (socket.js) only says "something changed"; the rows come from the server (the changelist itself,
- * re-fetched).
+ * re-fetched). Its words come translated from the page (the hidden data-s spans of the changelist template).
  */
 (function () {
   "use strict";
   const badge = document.querySelector('[data-role="queue-badge"]');
   const live = document.querySelector('[data-role="queue-live"]');
   if (!badge) return;
+  const strings = {};
+  document.querySelectorAll('[data-role="queue-strings"] [data-s]').forEach((el) => { strings[el.dataset.s] = el.textContent; });
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
   let refreshing = null;
 
   function showCount(waiting) {
     badge.hidden = false;
-    badge.textContent = `${waiting} waiting`;
+    badge.textContent = strings.waiting.replace("{count}", numbers.format(waiting));
     badge.classList.toggle("zero", waiting === 0);
     document.title = (waiting ? `(${waiting}) ` : "") + document.title.replace(/^\(\d+\) /, "");
   }
@@ -40,17 +43,17 @@
       queue(frame) {
         showCount(frame.waiting);
         if (frame.change) {
-          if (frame.change === "created" && frame.kind === "handoff") live.textContent = `New hand-off ${frame.ticket}`;
+          if (frame.change === "created" && frame.kind === "handoff") live.textContent = strings.newHandoff.replace("{ticket}", frame.ticket);
           refreshSoon();
         }
       },
     },
-    interrupted() { live.textContent = "Live updates interrupted: reload for the latest"; },
+    interrupted() { live.textContent = strings.interrupted; },
     restored() {
-      live.textContent = "Live";
+      live.textContent = strings.live;
       refreshSoon();  // what changed meanwhile
     },
-    opened() { live.textContent = "Live"; },
-    closed() { live.textContent = "Reconnecting…"; },
+    opened() { live.textContent = strings.live; },
+    closed() { live.textContent = strings.reconnecting; },
   });
 })();
