@@ -86,11 +86,11 @@ class ConversationAdmin(StatusHistoryAdmin, admin.ModelAdmin):
     def close(self, request, queryset):
         run_for_each(self, request, queryset,
                      lambda conversation: takeover.close_as_staff(conversation_id=conversation.pk, user=request.user),
-                     "closed.")
+                     gettext("closed."))
 
-    @admin.display(description="console")
+    @admin.display(description=_("console"))
     def console(self, conversation):
-        return format_html('<a href="{}">Open console</a>', reverse("agent-console", args=[conversation.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("agent-console", args=[conversation.pk]), _("Open console"))
 
 
 @admin.register(Ticket)
@@ -102,13 +102,14 @@ class SupportQueueAdmin(TicketAdmin):
     @admin.action(description=_("Mark selected tickets solved (a hand-off's chat is closed)"), permissions=["change"])
     def mark_solved(self, request, queryset):
         run_for_each(self, request, queryset,
-                     lambda ticket: takeover.solve_from_queue(ticket_id=ticket.pk, user=request.user), "solved.")
+                     lambda ticket: takeover.solve_from_queue(ticket_id=ticket.pk, user=request.user), gettext("solved."))
 
     @admin.action(description=_("Assign selected tickets to me (a waiting hand-off is taken over)"),
                   permissions=["change"])
     def assign_to_me(self, request, queryset):
         run_for_each(self, request, queryset,
-                     lambda ticket: takeover.assign_from_queue(ticket_id=ticket.pk, user=request.user), "assigned.")
+                     lambda ticket: takeover.assign_from_queue(ticket_id=ticket.pk, user=request.user),
+                     gettext("assigned."))
 
 
 @admin.register(Refund)

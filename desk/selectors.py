@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from conversations.cards import card_mark, card_text
 from conversations.frames import message_frames
 from conversations.models import Conversation, ConversationEvent
-from helpdesk.money import format_money
 from orders.models import Customer, Order, Refund
 from tickets import availability
 from tickets.hours import describe_opening
@@ -206,16 +206,6 @@ class TranscriptEntry:
     tools: tuple = ()
 
 
-def _action_line(item: dict) -> str:
-    """A card as one line: "refund — order_id: ORD-78432, amount: €39.98, …" (the amount in its currency, written
-    for the agent's language)."""
-    item = dict(item)
-    if "amount" in item:
-        item["amount"] = format_money(item["amount"], item.pop("currency", ""))
-    details = ", ".join(f"{key}: {value}" for key, value in item.items() if key != "kind" and value not in (None, ""))
-    return f"{item.get('kind', '')} — {details}"
-
-
 def transcript(conversation: Conversation) -> list[TranscriptEntry]:
     """The chat as the agent's console shows it, from the same frames (conversations.frames): customer text as
     text, the assistant's and agents' as the sanitized HTML of conversations.rendering, system lines and cards."""
@@ -239,8 +229,8 @@ def transcript(conversation: Conversation) -> list[TranscriptEntry]:
             elif kind == "notice":
                 entries.append(TranscriptEntry("notice", "", at, text=frame["text"]))
             elif kind == "action":
-                entries.append(TranscriptEntry("action", "", at, text=_action_line(
-                    {key: value for key, value in frame.items() if key not in ("type", "seq")})))
+                card = {key: value for key, value in frame.items() if key not in ("type", "seq")}
+                entries.append(TranscriptEntry("action", "", at, text=f"{card_mark(card)} {card_text(card)}"))
     return entries
 
 
@@ -254,11 +244,13 @@ class StatusMove:
 
 
 def status_history(ticket: Ticket) -> list[StatusMove]:
+    """The ticket's moves; a note the services wrote (a gettext_noop msgid, stored in English) in the reader's
+    language, a person's note as they wrote it."""
     labels = dict(Ticket.Status.choices)
     return [StatusMove(change.created_at, labels.get(change.from_status, change.from_status),
                        labels.get(change.to_status, change.to_status),
                        change.get_actor_display() + (f" ({change.actor_user.get_username()})" if change.actor_user else ""),
-                       change.note)
+                       _(change.note) if change.note else "")
             for change in ticket.status_changes.select_related("actor_user")]
 
 

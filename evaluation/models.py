@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EvaluationRun(models.Model):
@@ -19,6 +20,8 @@ class EvaluationRun(models.Model):
     results = models.JSONField(default=list, blank=True)
 
     class Meta:
+        verbose_name = _("evaluation run")
+        verbose_name_plural = _("evaluation runs")
         ordering = ["-started_at"]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 
@@ -14,8 +15,8 @@ class FaviconRedirect(RedirectView):
         return static("favicon.svg")
 
 
-admin.site.site_header = "Helpdesk"
-admin.site.site_title = "Helpdesk admin"
+admin.site.site_header = _("Helpdesk")
+admin.site.site_title = _("Helpdesk admin")
 
 urlpatterns = [
     # The desk and the KPIs live under the admin (its login, look and permissions); each app owns its routes.

@@ -34,6 +34,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(Lower("email"), name="customer_email_unique_ci")]
 
@@ -60,6 +62,8 @@ class Product(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["name"]
         constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative")]
 
@@ -108,6 +112,8 @@ class Order(StatusPipeline, models.Model):
     notes = models.TextField(blank=True, help_text="Customer's delivery notes, as typed at checkout.")
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-placed_at"]
         indexes = [models.Index(fields=["customer", "-placed_at"])]
         constraints = [
@@ -140,6 +146,8 @@ class OrderItem(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="orderitem_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderitem_price_not_negative"),
@@ -193,6 +201,8 @@ class Refund(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 

@@ -66,19 +66,19 @@ class Ticket(StatusPipeline, models.Model):
     PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 
     number = models.CharField(
-        max_length=12, unique=True, null=True, editable=False,
+        _("number"), max_length=12, unique=True, null=True, editable=False,
         help_text="TCK-NNNNNNN, derived from the row id by a bijection: unique by construction, not sequential.",
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
-    subject = models.CharField(max_length=200)
-    category = models.CharField(max_length=10, choices=Category.choices, default=Category.OTHER)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
+    subject = models.CharField(_("subject"), max_length=200)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.OTHER)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
     priority_rank = models.PositiveSmallIntegerField(default=2, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
-    description = models.TextField(blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    description = models.TextField(_("description"), blank=True)
     question = models.TextField(
         blank=True, help_text="What the customer asked, in their own words: shown to them (the description is the team's).")
-    customer_email = models.EmailField(blank=True)
+    customer_email = models.EmailField(_("customer's email"), blank=True)
     customer_name = models.CharField(max_length=120, blank=True, help_text="How emails greet the customer.")
     language = models.CharField(max_length=2, default="en", help_text="The customer's language, for emails.")
     email_verified = models.BooleanField(
@@ -93,7 +93,8 @@ class Ticket(StatusPipeline, models.Model):
         "orders.Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="approval_tickets"
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        verbose_name=_("assignee"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -197,7 +198,8 @@ class AgentAvailability(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "agent availability"
+        verbose_name = _("agent availability")
+        verbose_name_plural = _("agent availability")
 
     def __str__(self):
         return f"{self.user} {self.status}"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from helpdesk.emails import check_email
 from helpdesk.realtime import agents_queue_group, broadcast_on_commit
@@ -294,7 +295,7 @@ def reply_to_customer(*, ticket: Ticket, agent, body: str) -> TicketComment:
         locked.assignee, locked.assigned_at = agent, now
         fields += ["assignee", "assigned_at"]
     if locked.status in (Ticket.Status.NEW, Ticket.Status.OPEN):
-        locked.transition_to(Ticket.Status.PENDING, actor=Actor.AGENT, user=agent, note="Replied to the customer")
+        locked.transition_to(Ticket.Status.PENDING, actor=Actor.AGENT, user=agent, note=gettext_noop("Replied to the customer"))
         fields.append("status")
     locked.save(update_fields=fields)
     comment.ticket = locked
@@ -329,7 +330,7 @@ def reply_as_customer(*, ticket: Ticket, body: str) -> TicketComment:
                                            body=text)
     fields = ["updated_at"]
     if locked.status in REOPENED_BY_CUSTOMER:
-        locked.transition_to(Ticket.Status.OPEN, actor=Actor.CUSTOMER, note="The customer replied")
+        locked.transition_to(Ticket.Status.OPEN, actor=Actor.CUSTOMER, note=gettext_noop("The customer replied"))
         locked.solved_at = None
         fields += ["status", "solved_at"]
     locked.save(update_fields=fields)

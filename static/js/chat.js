@@ -26,6 +26,8 @@
   const banner = $("banner");
   const endButton = $("end");
   const csatForm = $("csat");
+  const counter = $("count");
+  const limitNote = $("limit");
   const launcher = document.querySelector('[data-role="launcher"]');
   const strings = {};
   root.querySelectorAll('[data-role="strings"] [data-s]').forEach((el) => { strings[el.dataset.s] = el.textContent; });
@@ -185,12 +187,54 @@
     // A tool's status or someone's typing belongs to the state it came in (handed back, resolved: it is stale).
     if (frame.status !== "bot" || statusChanged) { clearTimeout(state.typingTimer); setStatus(""); }
     const showCsat = frame.status === "closed" && !frame.csat && frame.conversation;
-    csatForm.hidden = !showCsat;
-    if (showCsat) csatForm.querySelector("input").focus({ preventScroll: true });
+    showRating(Boolean(showCsat));
+    if (showCsat) {
+      scrollDown();  // the transcript is shorter now: keep its last lines in view
+      csatForm.querySelector("input").focus({ preventScroll: true });
+    }
+  }
+
+  // The rating form replaces the composer: the conversation is over (a new message would start another one).
+  function showRating(show) {
+    csatForm.hidden = !show;
+    composer.hidden = show;
+    input.disabled = show;
+    if (!show) updateSendable();
   }
 
   function updateSendable() {
-    sendButton.disabled = !input.value.trim();
+    sendButton.disabled = !input.value.trim() || overLimit();
+  }
+
+  // --- the length limit (the server's CHAT_MAX_MESSAGE_CHARS) ----------------------------------------------------
+  // Counted as the server counts: characters (code points) of the trimmed text. Nothing is cut: a text over the
+  // limit stays in the box, Send is disabled and the note below says by how much, announced once typing pauses.
+  const numbers = new Intl.NumberFormat(root.dataset.lang);
+  const COUNTER_FROM = 0.8;
+  let limitTimer = null;
+
+  function maxChars() { return Number(root.dataset.maxChars) || 0; }
+  function length() { return Array.from(input.value.trim()).length; }
+  function overLimit() { return maxChars() > 0 && length() > maxChars(); }
+
+  function fill(template, count) {
+    return template.replace("{count}", numbers.format(count)).replace("{limit}", numbers.format(maxChars()));
+  }
+
+  function showLength() {
+    const limit = maxChars(), count = length(), over = overLimit();
+    counter.hidden = !limit || count < limit * COUNTER_FROM;
+    counter.textContent = counter.hidden ? "" : fill(strings.count, count);
+    counter.classList.toggle("over", over);
+    input.setAttribute("aria-invalid", String(over));
+    clearTimeout(limitTimer);
+    if (!over) {
+      limitNote.textContent = "";
+    } else if (!limitNote.textContent) {
+      limitNote.textContent = fill(strings.tooLong, count);  // just went over (a paste, a keystroke): say it now
+    } else {
+      limitTimer = setTimeout(() => { if (overLimit()) limitNote.textContent = fill(strings.tooLong, length()); }, 600);
+    }
   }
 
   // --- socket ------------------------------------------------------------------------------------------------------
@@ -260,7 +304,7 @@
       state.typingTimer = setTimeout(() => setStatus(""), 4000);
     },
     "csat.thanks"() {
-      csatForm.hidden = true;
+      showRating(false);
       state.csat = true;
       renderNotice("csat", strings.thanks);
     },
@@ -282,6 +326,7 @@
   const RETRIED_LATER = new Set(["rate_limited", "server_error"]);
   function refuseMessage(frame) {
     const li = log.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
+    const refused = loadOutbox().find((item) => item.client_id === frame.client_id);
     if (RETRIED_LATER.has(frame.code)) {
       if (li) li.classList.add("waiting");
       if (frame.code === "rate_limited") {
@@ -295,6 +340,13 @@
       return false;  // the reason is shown below as usual
     }
     saveOutbox(loadOutbox().filter((item) => item.client_id !== frame.client_id));
+    if (frame.code === "message_too_long" && refused && !input.value.trim()) {
+      // Back in the box to be shortened: the customer loses nothing.
+      input.value = refused.text;
+      autosize();
+      showLength();
+      updateSendable();
+    }
     if (!li) return false;
     li.classList.remove("pending", "waiting");
     li.classList.add("refused");
@@ -329,13 +381,14 @@
     // Not connected yet (the page just loaded) or reconnecting: the message waits in the outbox and goes out with
     // the next connection's state frame, so a fast typist never loses a word.
     const text = input.value.trim();
-    if (!text) return;
+    if (!text || overLimit()) return;
     const clientId = newClientId();
     saveOutbox([...loadOutbox(), { client_id: clientId, text }]);
     renderCustomer(text, clientId, null, true);
     send({ type: "message", text, client_id: clientId });
     input.value = "";
     autosize();
+    showLength();
     updateSendable();
   }
 
@@ -353,6 +406,7 @@
   });
   input.addEventListener("input", () => {
     autosize();
+    showLength();
     updateSendable();
     const now = Date.now();
     if (state.status === "agent" && now - state.lastTypingSent > 2000) {
@@ -369,7 +423,7 @@
     send({ type: "csat", score: Number(data.get("score")), comment: String(data.get("comment") || "") });
   });
   $("new-chat").addEventListener("click", () => {
-    csatForm.hidden = true;
+    showRating(false);
     Array.from(log.querySelectorAll("li:not(.intro)")).forEach((li) => li.remove());
     transcript.forget();
     setBanner("");
