@@ -24,7 +24,7 @@ PAGES = [
     FrenchPage("desk ticket page (a live hand-off)", "/admin/desk/tickets/{ticket}/"),
     FrenchPage("desk ticket page (a follow-up answered by email)", "/admin/desk/tickets/{follow_up}/"),
     FrenchPage("conversation console (availability panel)", "/admin/console/{conversation}/"),
-    FrenchPage("canned replies (admin)", "/admin/desk/cannedreply/", user="admin"),
+    FrenchPage("canned replies (admin)", "/admin/desk/cannedreply/", user="admin", data=("#result_list tbody",)),
     FrenchPage("customer page", "/admin/desk/customers/{customer}/"),
     FrenchPage("KPI page", "/admin/kpis/", user="maya"),
 ]
