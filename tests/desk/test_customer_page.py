@@ -230,3 +230,15 @@ def test_the_customer_admin_offers_no_desk_link_to_staff_who_may_not_open_it(cli
     client.force_login(viewer)
     assert page_of(lucas) not in client.get(reverse("admin:orders_customer_changelist")).content.decode()
     assert page_of(lucas) not in client.get(reverse("admin:orders_customer_change", args=[lucas.pk])).content.decode()
+
+
+def test_the_console_links_its_customer_to_their_page(desk, lucas):
+    conversation = ConversationFactory(verified_email=lucas.email)
+    page = desk.get(reverse("agent-console", args=[conversation.pk])).content.decode()
+    assert f'<a class="customer-link" href="{page_of(lucas)}">Lucas Bernard</a>' in page
+
+
+def test_the_console_of_a_guest_who_verified_nothing_links_to_no_customer_page(desk, lucas):
+    conversation = ConversationFactory(verified_email="")
+    page = desk.get(reverse("agent-console", args=[conversation.pk])).content.decode()
+    assert page_of(lucas) not in page
