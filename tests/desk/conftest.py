@@ -7,7 +7,14 @@ from tests.factories import AgentFactory
 
 @pytest.fixture
 def sam(db):
-    return AgentFactory(username="sam", first_name="Sam")
+    return AgentFactory(username="sam", first_name="Sam", last_name="Rivera")
+
+
+@pytest.fixture
+def desk(client, sam):
+    """A browser logged in as Sam, a support agent."""
+    client.force_login(sam)
+    return client
 
 
 @pytest.fixture

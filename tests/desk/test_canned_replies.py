@@ -9,7 +9,6 @@ from desk.models import CannedReply
 from desk.placeholders import unknown_placeholders
 from orders.models import Order
 from tests.factories import (
-    AgentFactory,
     ConversationFactory,
     CustomerFactory,
     MessageFactory,
@@ -23,10 +22,6 @@ from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def sam(db):
-    return AgentFactory(username="sam", first_name="Sam")
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from conversations.models import Conversation
 from desk import customers
 from orders.models import Order, Refund
 from tests.factories import (
-    AgentFactory,
     ConversationFactory,
     CustomerFactory,
     OrderFactory,
@@ -30,15 +29,6 @@ from tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sam(db):
-    return AgentFactory(username="sam", first_name="Sam", last_name="Rivera")
-
-
-@pytest.fixture
-def desk(client, sam):
-    client.force_login(sam)
-    return client
 
 
 @pytest.fixture

@@ -28,15 +28,6 @@ pytestmark = pytest.mark.django_db
 QUEUE = reverse("desk-queue")
 
 
-@pytest.fixture
-def sam(db):
-    return AgentFactory(username="sam", first_name="Sam", last_name="Rivera")
-
-
-@pytest.fixture
-def desk(client, sam):
-    client.force_login(sam)
-    return client
 
 
 def follow_up(subject, **fields) -> Ticket:

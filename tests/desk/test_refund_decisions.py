@@ -42,11 +42,6 @@ def sam(db):
     return refund_approver(username="sam", first_name="Sam")
 
 
-@pytest.fixture
-def desk(client, sam):
-    client.force_login(sam)
-    return client
-
 
 @pytest.fixture
 def emma(db):

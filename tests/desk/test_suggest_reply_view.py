@@ -13,7 +13,7 @@ from conversations.models import Conversation, Message
 from desk import takeover
 from tests.chat.wsclient import connect, receive_until, send_message, settle_turns
 from tests.conftest import claude_settings
-from tests.factories import AgentFactory, ConversationFactory, CustomerFactory, StaffFactory, TicketFactory, UserFactory
+from tests.factories import ConversationFactory, CustomerFactory, StaffFactory, TicketFactory, UserFactory
 from tests.fakes.messages_api import Fault, Reply, text
 
 
@@ -23,10 +23,6 @@ def fresh_limiter():
     yield
     suggestions.limiter.reset()
 
-
-@pytest.fixture
-def sam(db):
-    return AgentFactory(username="sam", first_name="Sam")
 
 
 # The views are async: their queries run on pooled threads (helpdesk.db.in_thread), which only see committed rows.

@@ -27,15 +27,6 @@ from tickets.models import Ticket, TicketComment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sam(db):
-    return AgentFactory(username="sam", first_name="Sam", last_name="Rivera")
-
-
-@pytest.fixture
-def desk(client, sam):
-    client.force_login(sam)
-    return client
 
 
 def page_of(ticket) -> str:
