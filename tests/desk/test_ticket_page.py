@@ -352,3 +352,9 @@ def test_solving_a_hand_off_another_agent_holds_is_refused_on_the_page(desk):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
     assert Conversation.objects.get(pk=ticket.conversation_id).status == Conversation.Status.AGENT
+
+
+def test_the_page_shows_the_customers_own_question(desk):
+    ticket = TicketFactory(question="Can I change the colour of my order?", description="", reason="", summary="")
+    page = desk.get(reverse("desk-ticket", args=[ticket.number])).content.decode()
+    assert "Can I change the colour of my order?" in page and "No description." not in page
