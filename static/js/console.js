@@ -300,7 +300,12 @@
     errorBox.hidden = false;
   }
 
-  function send(frame) { return connection ? connection.send(frame) : false; }
+  // A frame goes only over an open socket; otherwise the agent is told (a click is never silently lost).
+  function send(frame) {
+    const sent = connection ? connection.send(frame) : false;
+    if (!sent && frame.type !== "typing" && frame.type !== "resume") showError({ message: t("notConnected") });
+    return sent;
+  }
 
   function submit() {
     const text = input.value.trim();
