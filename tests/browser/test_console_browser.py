@@ -235,3 +235,32 @@ def test_handing_back_clears_the_widgets_typing_line_at_once(demo_store, live_da
     expect(customer.locator("#chat [data-role=banner]")).to_be_hidden()
     assert ["", True, ""] in customer.evaluate("window.seenWith")
     assert not agent.errors and not customer.errors
+
+
+BLOCKABLE_SOCKETS = """
+(() => {
+  const Real = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = function (url, protocols) {
+    const socket = new Real(window.__blockSockets ? "ws://127.0.0.1:9/" : url, protocols);
+    window.__sockets.push(socket);
+    return socket;
+  };
+  window.WebSocket.prototype = Real.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+})();
+"""
+
+
+def test_a_click_while_the_console_is_not_connected_says_nothing_was_sent(demo_store, live_daphne, new_page):
+    customer_waiting(new_page, live_daphne)
+    agent = new_page()
+    agent.add_init_script(BLOCKABLE_SOCKETS)
+    login_admin(agent, live_daphne.url, "sam", "sam")
+    agent.goto(live_daphne.url + reverse("agent-console", args=[Conversation.objects.get().pk]))
+    expect(agent.locator("[data-role=connection]")).to_have_text("Live")
+    agent.evaluate("window.__blockSockets = true; window.__sockets.forEach((socket) => socket.close())")
+    expect(agent.locator("[data-role=connection]")).to_have_text("Reconnecting…")
+    agent.click("[data-role=take]")
+    expect(agent.locator("[data-role=error]")).to_contain_text("nothing was sent")
+    assert Conversation.objects.get().assigned_agent is None
