@@ -79,6 +79,30 @@ def new_page(browser, request):
             print("--- daphne log (tail) ---\n" + request.getfixturevalue("live_daphne").log())
     for context in contexts:
         context.close()
+    if "live_daphne" in request.fixturenames:
+        _wait_until_the_server_is_idle()
+
+
+def _wait_until_the_server_is_idle(patience: float = 15.0) -> None:
+    """Let the live server finish what the test started (a turn holds its lease until its answer is stored; a due
+    email is being sent) before the test database is flushed: a TRUNCATE racing the server's writes deadlocks on
+    PostgreSQL. A turn owned by a conversation goes on after its page is closed, by design."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from conversations.models import Conversation
+    from helpdesk.models import OutboundEmail
+
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        now = timezone.now()
+        busy = (Conversation.objects.filter(turn_lease_until__gt=now).exclude(turn_lease_owner="").exists()
+                or OutboundEmail.objects.filter(Q(status=OutboundEmail.Status.SENDING)
+                                                | Q(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now))
+                .exists())
+        if not busy:
+            return
+        time.sleep(0.05)
 
 
 def _record_frames(ws, frames: list) -> None:
