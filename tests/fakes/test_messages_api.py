@@ -330,11 +330,14 @@ async def test_truncated_stream_leaves_stop_reason_none(fake_api, client):
     assert message.stop_reason is None and message.content[0].text == "Hi"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_stalled_stream_trips_the_read_timeout(fake_api):
     fake_api.enqueue(Fault.stall(seconds=30, after_text="Let me"))
+    # The read timeout also covers the response's headers: long enough that a loaded machine (CI) still opens the
+    # stream in time, short enough to trip on the stall.
     async with anthropic.AsyncAnthropic(api_key="test-key", base_url=fake_api.base_url, max_retries=0,
-                                        timeout=0.3) as sdk:
+                                        timeout=1.5) as sdk:
         received = []
         # Surprise worth knowing: once the stream is open, the SDK lets httpx2's own timeout through unwrapped.
         with pytest.raises(httpx2.ReadTimeout):
