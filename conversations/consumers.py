@@ -8,6 +8,7 @@ dropped wake-up or a reconnect loses nothing (`resume {last_seq}` replays what c
 in who may connect, which frames they accept and what they show of a stored message.
 """
 
+import asyncio
 import json
 import logging
 import math
@@ -17,6 +18,7 @@ from collections import deque
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 16_384
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ANY_FRAME_LIMIT = 30  # all frame types, per rate window (typing included)
+# A wake-up whose database read failed (a connection reset under it) is tried once more after this long.
+EVENT_RETRY_SECONDS = 0.2
 
 
 def refusal_details(frame: dict | None, error: HelpdeskError | None) -> dict:
@@ -86,6 +90,24 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         about the outage)."""
         await self.accept()
         layer_health(self.channel_layer).listen(self)
+
+    async def dispatch(self, message):
+        """Channel-layer events (wake-ups) never close the socket: a handler that fails on the database (a connection
+        reset under it, a database restarting) is tried once more, and any other failure is logged. The database
+        holds everything, so what a failed wake-up did not send goes with the next one or the client's resume."""
+        if message["type"].startswith("websocket."):
+            return await super().dispatch(message)
+        try:
+            await super().dispatch(message)
+        except DatabaseError:
+            log.warning("%s failed on the database; trying once more", message["type"], exc_info=True)
+            await asyncio.sleep(EVENT_RETRY_SECONDS)
+            try:
+                await super().dispatch(message)
+            except Exception:
+                log.exception("%s failed twice: the socket catches up on its next event or resume", message["type"])
+        except Exception:
+            log.exception("%s failed: the socket catches up on its next event or resume", message["type"])
 
     async def receive(self, text_data=None, bytes_data=None):
         frame = None

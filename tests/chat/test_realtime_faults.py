@@ -289,3 +289,43 @@ async def test_a_socket_polling_resume_is_not_sent_the_conversation_again_each_t
         _, frames = await receive_until(ws, "state")
         assert [f["type"] for f in frames] == ["state"]
     await ws.disconnect()
+
+
+def failing_once(monkeypatch, error):
+    """conversations.selectors.messages_after raising `error` on its next call only (a connection reset under it)."""
+    from conversations import selectors
+
+    real, calls = selectors.messages_after, []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "messages_after", flaky)
+    return calls
+
+
+async def test_a_wake_up_whose_database_read_fails_once_still_delivers_and_keeps_the_socket(monkeypatch):
+    from django.db import OperationalError
+
+    ws, conversation, reserved = await exchange_then_reserved_answer()
+    calls = failing_once(monkeypatch, OperationalError("terminating connection due to administrator command"))
+    await land_reserved_answer(conversation, reserved)
+    answer, _ = await receive_until(ws, "assistant.message")
+    assert answer["seq"] == reserved and len(calls) == 2
+    await ws.send_json_to({"type": "typing"})
+    await ws.disconnect()
+
+
+async def test_a_wake_up_that_fails_otherwise_is_logged_and_the_socket_catches_up_on_the_next(monkeypatch, caplog):
+    ws, conversation, reserved = await exchange_then_reserved_answer()
+    failing_once(monkeypatch, RuntimeError("a bug"))
+    await land_reserved_answer(conversation, reserved)
+    await land_reserved_answer(conversation, await sync_to_async(services.reserve_seq)(conversation.pk))
+    first, _ = await receive_until(ws, "assistant.message")
+    second, _ = await receive_until(ws, "assistant.message")
+    assert (first["seq"], second["seq"]) == (reserved, reserved + 1)
+    assert any("chat.stored failed" in record.getMessage() for record in caplog.records)
+    await ws.disconnect()
