@@ -1,11 +1,17 @@
-"""The knowledge base that the assistant searches and admins edit.
+"""The knowledge base that the assistant searches and admins edit, and the questions it could not answer.
 
-Search is full text, kept in the database itself so that an admin's edit is searchable the moment it is saved:
-SQLite gets an FTS5 index maintained by triggers, PostgreSQL a generated tsvector column with a GIN index (both
-created by migration 0002). See faq/search.py.
+An entry is a question and its answer in one language, with the other ways customers ask it (FaqPhrasing); an
+unpublished entry is a draft: editable and previewable, never found by the assistant. Search (faq/search.py) reads
+these rows into an in-process index that is checked against the table on every search, so an admin's edit is
+searchable the moment it is saved, whichever process serves the next question.
+
+UnansweredQuestion is what the content-gaps page (faq/gaps.py) groups: a customer question that search found
+nothing good for, that a conversation left unresolved, or that became a follow-up ticket.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,7 +34,8 @@ class FaqEntry(models.Model):
     answer = models.TextField()
     category = models.CharField(max_length=20, choices=Category.choices)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
-    published = models.BooleanField(default=True)
+    published = models.BooleanField(
+        _("published"), default=True, help_text=_("A draft (not published) is never shown to customers or the assistant."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,3 +52,76 @@ class FaqEntry(models.Model):
 
     def __str__(self):
         return self.question
+
+
+class FaqPhrasing(models.Model):
+    """Another way customers ask an entry's question ("how customers ask this"), searched with the entry.
+
+    Saving or deleting one touches its entry, so the search index (which watches entries) sees the change."""
+
+    entry = models.ForeignKey(FaqEntry, on_delete=models.CASCADE, related_name="phrasings")
+    text = models.CharField(_("phrasing"), max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("alternative phrasing")
+        verbose_name_plural = _("how customers ask this")
+        constraints = [models.UniqueConstraint(fields=["entry", "text"], name="faq_one_phrasing_per_text")]
+
+    def __str__(self):
+        return self.text
+
+    def save(self, *args, **kwargs):
+        self.text = " ".join((self.text or "").split())[:300]
+        super().save(*args, **kwargs)
+        FaqEntry.objects.filter(pk=self.entry_id).update(updated_at=timezone.now())
+
+    def delete(self, *args, **kwargs):
+        entry_id = self.entry_id
+        result = super().delete(*args, **kwargs)
+        FaqEntry.objects.filter(pk=entry_id).update(updated_at=timezone.now())
+        return result
+
+
+class UnansweredQuestion(models.Model):
+    """A customer's question the knowledge base did not answer: text with personal data masked, and what became of
+    it. `terms` are its analyzed words (faq.text.analyze), which the content-gaps page groups by."""
+
+    class Source(models.TextChoices):
+        SEARCH = "search", _("No good article")
+        UNRESOLVED = "unresolved", _("Conversation left unresolved")
+        TICKET = "ticket", _("Follow-up ticket")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        IGNORED = "ignored", _("Ignored")
+
+    text = models.CharField(_("question"), max_length=500)
+    terms = models.CharField(max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=FaqEntry.Language.choices, default="en")
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    # No foreign keys to conversations or tickets: the knowledge base sits below them (see ARCHITECTURE.md).
+    conversation_id = models.UUIDField(null=True, blank=True, db_index=True)
+    ticket_number = models.CharField(max_length=20, blank=True)
+    nearest_entry = models.ForeignKey(
+        FaqEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The best entry search found, below the relevance bar.")
+    nearest_score = models.FloatField(null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    answered_by_entry = models.ForeignKey(FaqEntry, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="answered_questions")
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    asked_at = models.DateTimeField(_("asked"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        verbose_name = _("question without an answer")
+        verbose_name_plural = _("questions without an answer")
+        indexes = [models.Index(fields=["state", "-asked_at"])]
+
+    def __str__(self):
+        return self.text

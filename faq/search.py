@@ -1,52 +1,42 @@
-"""Ranked full-text search over published FAQ entries.
+"""Ranked search over the knowledge base, with a relevance bar below which it finds nothing.
 
-SQLite: an FTS5 table (porter stemmer, diacritics removed) kept in step with faq_faqentry by triggers, ranked by
-bm25 with the question weighted above the answer. PostgreSQL: a generated tsvector column (english or french
-configuration by the entry's language, question weighted A, answer B) with a GIN index, ranked by ts_rank.
-Both are maintained by the database on every write, so an admin's edit is searchable as soon as it is saved.
+Every entry is read as three fields: its question, the other ways customers ask it (FaqPhrasing) and its answer,
+each analyzed by faq.text (folding, stop words, Snowball stemming in the entry's language), identically on SQLite
+and PostgreSQL. A customer's question is scored against each entry by two numbers in [0, 1]:
 
-A customer's content words (stop words dropped, a few customer synonyms added) are matched first as pairs (entries
-sharing two of them), then, if that finds too few, as an OR of single words, so a paraphrase that shares a few
-words with an entry still finds it and the ranking does the rest. Nothing typed reaches the SQL except as a
-bound parameter of word characters.
+- coverage: how much of the question's meaning the entry holds, each of its words weighed by how rare it is in the
+  knowledge base (IDF), a word found in the question or a phrasing counting fully and one found only in the answer
+  counting ANSWER_ONLY;
+- fit: how much of the entry's best-matching question or phrasing the customer's words cover.
+
+relevance = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * fit. Entries at or above the bar
+(settings.FAQ_RELEVANCE_BAR) are results; a question whose best entry is below it gets none, which the assistant
+turns into "I don't know, shall I open a ticket?" and the content-gaps page into a question to answer. A word of
+the customer's that the knowledge base has never seen counts against coverage (a question about opening hours is
+not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo).
+
+The index lives in the process and is rebuilt when the table changes: every search first reads the table's
+fingerprint (one aggregate query), so an admin's edit is searchable the moment it is saved whichever process
+answers next; entries not changed since the previous build are not analyzed again.
 """
 
-import re
-from dataclasses import dataclass
+import math
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.db import connection
+from django.conf import settings
+from django.db.models import Count, Max
 
-from .models import FaqEntry
+from . import text
+from .models import FaqEntry, FaqPhrasing
 
-MAX_TERMS = 16
-
-STOP_WORDS = frozenset(
-    """
-    a about an and are as at be been but by can could did do does doing for from get got had has have having how i
-    if in into is it its me my myself no not of on or our please so some than that the their them then there these
-    they this to too up us was we were what when where which who why will with would you your yours hi hello hey
-    thanks thank just still any am also really very want need know tell help
-    au aux avec ce ces cette dans de des du elle en est et eux il ils je la le les leur lui ma mais me mes moi mon
-    ne nos notre nous on ou où par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous
-    c d j l m n s t y à été être avoir ai as avez ont suis es sommes êtes sont fait faire comment quand quel quelle
-    quels quelles est-ce bonjour merci salut svp stp plait plaît veux voudrais peux pouvez puis-je
-    """.split()
-)
-
-
-# Words customers use for the words our answers use (after lower-casing; applied to EN and FR alike). Each adds
-# terms, never removes one, so a question phrased like the FAQ still matches as before.
-SYNONYMS = {
-    "reimburse": ["refund"], "reimbursed": ["refund"], "reimbursement": ["refund"], "money": ["refund"],
-    "package": ["order", "shipping"], "parcel": ["order", "shipping"], "arrive": ["delivery"],
-    "delayed": ["late"], "fees": ["cost", "shipping"], "fee": ["cost"], "price": ["cost"],
-    "amex": ["american", "express"], "debit": ["charged"], "charge": ["charged"], "bill": ["invoice"],
-    "send": ["return"], "back": ["return"], "swap": ["exchange"], "guarantee": ["warranty"],
-    "rembourse": ["remboursement"], "rembourser": ["remboursement"], "remboursé": ["remboursement"],
-    "achats": ["commandes"], "renvoyer": ["retourner", "retour"], "reçois": ["livraison"], "recevoir": ["livraison"],
-    "débité": ["débitée", "prélevé"], "débiter": ["débitée", "prélevé"], "frais": ["port"], "colis": ["livraison"],
-    "expédiée": ["expédition"], "facture": ["factures"],
-}
+MAX_TERMS = 24
+ANSWER_ONLY = 0.45
+COVERAGE_WEIGHT = 0.7
+TYPO_CREDIT = 0.8
+# A word the knowledge base has never seen weighs like a rare word, not like the rarest possible one.
+UNKNOWN_WEIGHT = 0.75
 
 
 @dataclass(frozen=True)
@@ -57,95 +47,219 @@ class FaqHit:
     category: str
     language: str
     score: float
+    key: str = ""
+    published: bool = True
 
     def as_tool_result(self) -> dict:
-        return {"id": self.id, "question": self.question, "answer": self.answer, "category": self.category}
+        return {"id": self.id, "question": self.question, "answer": self.answer, "category": self.category,
+                "score": round(self.score, 2)}
 
 
-def search_terms(query: str) -> list[str]:
-    words = re.findall(r"\w+", (query or "").lower())
-    terms: list[str] = []
-    for word in words:
-        if len(word) < 2 or word in STOP_WORDS or word.isdigit():
-            continue
-        for term in [word, *SYNONYMS.get(word, [])]:
-            if term not in terms:
-                terms.append(term)
-    return terms[:MAX_TERMS]
+@dataclass
+class _Entry:
+    id: int
+    key: str
+    question: str
+    answer: str
+    category: str
+    language: str
+    published: bool
+    stamp: object
+    question_terms: frozenset
+    phrasing_terms: tuple  # one frozenset per phrasing
+    answer_terms: frozenset
+
+
+@dataclass
+class _Language:
+    entries: dict = field(default_factory=dict)  # id -> _Entry
+    # term -> {entry id: strength}, strength 1.0 (question or phrasing) or ANSWER_ONLY
+    postings: dict = field(default_factory=lambda: defaultdict(dict))
+    idf: dict = field(default_factory=dict)
+    raw_words: dict = field(default_factory=dict)  # folded word (4 letters or more) -> its stem, for typos
+    deletions: dict = field(default_factory=lambda: defaultdict(set))  # word minus one letter -> words
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self.unknown_weight)
+
+    @property
+    def unknown_weight(self) -> float:
+        return UNKNOWN_WEIGHT * _idf(len(self.entries), 1)
+
+
+def _idf(documents: int, frequency: int) -> float:
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+class _Index:
+    def __init__(self, fingerprint, rows, phrasings, previous: "_Index | None"):
+        self.fingerprint = fingerprint
+        self.languages: dict[str, _Language] = defaultdict(_Language)
+        reused = previous.by_id if previous else {}
+        self.by_id: dict[int, _Entry] = {}
+        for row in rows:
+            own = tuple(sorted(phrasings.get(row["id"], ())))
+            old = reused.get(row["id"])
+            if old is not None and old.stamp == (row["updated_at"], own):
+                entry = old
+                entry.published = row["published"]
+            else:
+                language = row["language"]
+                entry = _Entry(
+                    id=row["id"], key=row["key"], question=row["question"], answer=row["answer"],
+                    category=row["category"], language=language, published=row["published"],
+                    stamp=(row["updated_at"], own),
+                    question_terms=frozenset(text.analyze(row["question"], language)),
+                    phrasing_terms=tuple(frozenset(text.analyze(p, language)) for p in own),
+                    answer_terms=frozenset(text.analyze(row["answer"], language)),
+                )
+            self.by_id[entry.id] = entry
+            self._add(entry)
+        for language in self.languages.values():
+            documents = len(language.entries)
+            frequencies = {term: len(posting) for term, posting in language.postings.items()}
+            language.idf = {term: _idf(documents, frequency) for term, frequency in frequencies.items()}
+
+    def _add(self, entry: _Entry) -> None:
+        language = self.languages[entry.language]
+        language.entries[entry.id] = entry
+        asked = entry.question_terms.union(*entry.phrasing_terms)
+        for term in asked:
+            language.postings[term][entry.id] = 1.0
+        for term in entry.answer_terms - asked:
+            language.postings[term][entry.id] = ANSWER_ONLY
+        for source in (entry.question, entry.answer, *entry.stamp[1]):
+            found = [word for word in text.words(source) if len(word) >= 4 and word not in language.raw_words]
+            for word, stem in zip(found, text.stems(found, entry.language), strict=True):
+                language.raw_words[word] = stem
+                for variant in _deletions(word):
+                    language.deletions[variant].add(word)
+
+    # --- scoring -----------------------------------------------------------------------------------------------
+    def query_terms(self, query: str, language_code: str) -> list[tuple[str, float, float]]:
+        """(term, weight, credit) for each distinct word of the query, a typo replaced by the known word it is one
+        letter away from (credit TYPO_CREDIT)."""
+        language = self.languages.get(language_code) or _Language()
+        raw = text.words(query)[:MAX_TERMS]
+        stemmed = text.stems(raw, language_code)
+        seen, terms = set(), []
+        for word, term in zip(raw, stemmed, strict=True):
+            credit = 1.0
+            if term not in language.idf and len(word) >= 5:
+                corrected = self._correct(language, word)
+                if corrected:
+                    term, credit = language.raw_words[corrected], TYPO_CREDIT
+            if term in seen:
+                continue
+            seen.add(term)
+            terms.append((term, language.weight(term), credit))
+        return terms
+
+    @staticmethod
+    def _correct(language: _Language, word: str) -> str | None:
+        candidates = set(language.deletions.get(word, ()))  # a letter too many
+        for variant in _deletions(word):
+            if variant in language.raw_words:  # a letter missing
+                candidates.add(variant)
+            candidates.update(language.deletions.get(variant, ()))  # a letter changed, or two swapped
+        candidates.discard(word)
+        if not candidates:
+            return None
+        # The most common known word wins (fewest surprises), then the alphabetically first, for determinism.
+        return min(candidates, key=lambda w: (-len(language.postings.get(language.raw_words[w], ())), w))
+
+    def score(self, query: str, language_code: str, *, category=None, include_drafts=False) -> list[tuple[float, _Entry]]:
+        language = self.languages.get(language_code)
+        if language is None:
+            return []
+        terms = self.query_terms(query, language_code)
+        total = sum(weight for _term, weight, _credit in terms)
+        if not total:
+            return []
+        coverage: dict[int, float] = defaultdict(float)
+        for term, weight, credit in terms:
+            for entry_id, strength in language.postings.get(term, {}).items():
+                coverage[entry_id] += weight * strength * credit
+        asked = {term: credit for term, _weight, credit in terms}
+        scored = []
+        for entry_id, covered in coverage.items():
+            entry = language.entries[entry_id]
+            if (not entry.published and not include_drafts) or (category and entry.category != category):
+                continue
+            fit = max((self._fit(language, field_terms, asked)
+                       for field_terms in (entry.question_terms, *entry.phrasing_terms)), default=0.0)
+            relevance = COVERAGE_WEIGHT * covered / total + (1 - COVERAGE_WEIGHT) * fit
+            scored.append((round(relevance, 4), entry))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+        return scored
+
+    @staticmethod
+    def _fit(language: _Language, field_terms: frozenset, asked: dict) -> float:
+        if not field_terms:
+            return 0.0
+        weights = [language.weight(term) for term in field_terms]
+        matched = sum(language.weight(term) * asked[term] for term in field_terms if term in asked)
+        return matched / sum(weights)
+
+
+_lock = threading.Lock()
+_index: _Index | None = None
+
+
+def _fingerprint() -> tuple:
+    entries = FaqEntry.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    phrasings = FaqPhrasing.objects.aggregate(n=Count("id"), last=Max("id"))
+    return entries["n"], entries["changed"], phrasings["n"], phrasings["last"]
+
+
+def current_index() -> _Index:
+    """The index of the knowledge base as the database holds it now (rebuilt if the table changed)."""
+    global _index
+    fingerprint = _fingerprint()
+    index = _index
+    if index is not None and index.fingerprint == fingerprint:
+        return index
+    with _lock:
+        if _index is not None and _index.fingerprint == fingerprint:
+            return _index
+        rows = list(FaqEntry.objects.values("id", "key", "question", "answer", "category", "language", "published",
+                                            "updated_at"))
+        phrasings = defaultdict(list)
+        for entry_id, phrasing in FaqPhrasing.objects.values_list("entry_id", "text"):
+            phrasings[entry_id].append(phrasing)
+        _index = _Index(fingerprint, rows, phrasings, _index)
+        return _index
+
+
+def relevance_bar() -> float:
+    return settings.FAQ_RELEVANCE_BAR
+
+
+def _hit(score: float, entry: _Entry) -> FaqHit:
+    return FaqHit(entry.id, entry.question, entry.answer, entry.category, entry.language, score, entry.key,
+                  entry.published)
+
+
+def rank(query: str, *, language: str = "en", category: str | None = None, limit: int = 5,
+         include_drafts: bool = False) -> list[FaqHit]:
+    """The best `limit` entries in `language` with their relevance, below the bar included (for the admin's
+    preview and the content-gaps page: what the assistant would have said, and how close it came)."""
+    scored = current_index().score(query, language, category=category, include_drafts=include_drafts)
+    return [_hit(score, entry) for score, entry in scored[:limit]]
 
 
 def search_faq(query: str, *, language: str = "en", category: str | None = None, limit: int = 3) -> list[FaqHit]:
-    """The best `limit` published entries for `query` in `language` (then any language if none matched)."""
-    terms = search_terms(query)
-    if not terms:
-        return []
-    hits = _search(terms, language=language, category=category, limit=limit)
-    if not hits:
-        hits = _search(terms, language=None, category=category, limit=limit)
-    return hits
-
-
-PAIR_TERMS = 8
-
-
-def _search(terms, *, language, category, limit) -> list[FaqHit]:
-    """Entries sharing at least two of the words first (a selective query: fast on a large knowledge base, and
-    two shared words are a better sign than one); when that finds too few, any of the words."""
-    search = _postgres_search if connection.vendor == "postgresql" else _sqlite_search
-    rows = []
-    if len(terms) >= 2:
-        head = terms[:PAIR_TERMS]
-        pairs = [(a, b) for i, a in enumerate(head) for b in head[i + 1:]]
-        rows = search(terms, pairs, language=language, category=category, limit=limit)
-    if len(rows) < limit:
-        rows = search(terms, None, language=language, category=category, limit=limit)
-    if not rows:
-        return []
-    scores = dict(rows)
-    entries = FaqEntry.objects.in_bulk(list(scores))
-    return [
-        FaqHit(e.id, e.question, e.answer, e.category, e.language, float(scores[e.id]))
-        for pk, _score in rows
-        if (e := entries.get(pk)) is not None
-    ]
-
-
-def _filters(language, category, *, placeholder="%s"):
-    clauses, params = ["e.published"], []
-    if language:
-        clauses.append(f"e.language = {placeholder}")
-        params.append(language)
-    if category:
-        clauses.append(f"e.category = {placeholder}")
-        params.append(category)
-    return " AND ".join(clauses), params
-
-
-def _sqlite_search(terms, pairs, *, language, category, limit):
-    if pairs:
-        match = " OR ".join(f'("{a}" AND "{b}")' for a, b in pairs)
-    else:
-        match = " OR ".join(f'"{term}"' for term in terms)
-    where, params = _filters(language, category)
-    sql = (
-        "SELECT f.rowid, bm25(faq_faqentry_fts, 3.0, 1.0) AS score "
-        "FROM faq_faqentry_fts f JOIN faq_faqentry e ON e.id = f.rowid "
-        f"WHERE faq_faqentry_fts MATCH %s AND {where} ORDER BY score LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *params, limit])
-        # bm25 is lower-is-better; report higher-is-better like PostgreSQL.
-        return [(pk, -score) for pk, score in cursor.fetchall()]
-
-
-def _postgres_search(terms, pairs, *, language, category, limit):
-    tsquery = " | ".join(f"({a} & {b})" for a, b in pairs) if pairs else " | ".join(terms)
-    where, params = _filters(language, category)
-    sql = (
-        "SELECT e.id, ts_rank(e.search_vector, q) AS score FROM faq_faqentry e, "
-        "to_tsquery(CASE WHEN %s = 'fr' THEN 'french'::regconfig ELSE 'english'::regconfig END, %s) q "
-        f"WHERE e.search_vector @@ q AND {where} ORDER BY score DESC, e.id LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [language or "en", tsquery, *params, limit])
-        return cursor.fetchall()
+    """The published entries that answer `query` (relevance at or above the bar), best first; in `language`, or in
+    the other language when none in `language` does. An empty list means the knowledge base has no answer."""
+    index = current_index()
+    bar = relevance_bar()
+    for code in [language, *[other for other in text.LANGUAGES if other != language]]:
+        hits = [_hit(score, entry) for score, entry in index.score(query, code, category=category)[:limit]
+                if score >= bar]
+        if hits:
+            return hits
+    return []

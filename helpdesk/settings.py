@@ -164,6 +164,10 @@ MEMORY_MAX_CONTEXT_TOKENS = env.int("MEMORY_MAX_CONTEXT_TOKENS", default=6000)
 MEMORY_MAX_TURNS = env.int("MEMORY_MAX_TURNS", default=20)
 MEMORY_KEEP_RECENT_TURNS = env.int("MEMORY_KEEP_RECENT_TURNS", default=6)
 
+# Knowledge base: an entry answers a question when its relevance (0..1, faq/search.py) reaches this bar; below it,
+# search finds nothing and the question lands on the content-gaps page.
+FAQ_RELEVANCE_BAR = env.float("FAQ_RELEVANCE_BAR", default=0.5)
+
 # Business rules (enforced in code, never in the prompt).
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
 REFUND_APPROVAL_THRESHOLD = Decimal(env.str("REFUND_APPROVAL_THRESHOLD", default="200"))

@@ -18,7 +18,7 @@ from django.utils import timezone
 from desk.demo_content import CANNED_REPLIES
 from desk.models import CannedReply
 from faq.demo_content import FAQ_ENTRIES
-from faq.models import FaqEntry
+from faq.models import FaqEntry, FaqPhrasing
 from helpdesk.statuses import Actor
 from orders.models import Customer, Order, OrderItem, Product, Refund
 
@@ -329,12 +329,15 @@ class DemoStore:
     # --- FAQ ----------------------------------------------------------------------------------------------------
     def faq(self) -> None:
         for entry in FAQ_ENTRIES:
-            _, created = FaqEntry.objects.get_or_create(
+            faq_entry, created = FaqEntry.objects.get_or_create(
                 key=entry["key"],
                 language=entry["language"],
                 defaults={"question": entry["question"], "answer": entry["answer"], "category": entry["category"]},
             )
             self._count("faq", created)
+            for phrasing in entry.get("phrasings", ()):
+                _, created = FaqPhrasing.objects.get_or_create(entry=faq_entry, text=phrasing)
+                self._count("faq phrasings", created)
 
     # --- canned replies (the desk's composers, "/" + shortcut) ---------------------------------------------------
     def canned_replies(self) -> None:
