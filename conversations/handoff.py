@@ -28,6 +28,7 @@ from tickets import services as tickets
 from tickets.models import Ticket
 
 from . import services as conversations
+from .gaps import note_follow_up
 from .models import Conversation, ConversationEvent, Message
 from .questions import real_question
 
@@ -232,6 +233,7 @@ def file_offline_follow_up(conversation: Conversation, *, email: str, email_veri
         offline=True, answer_expected_at=staffed.next_opening, reason=reason or "Nobody was available for a live chat",
         summary=handoff_summary(conversation, model_summary=model_description), refund=refund,
     )
+    note_follow_up(conversation, ticket_number=ticket.number, question=question.question)
     conversations.log_event(conversation.pk, ConversationEvent.Kind.ESCALATED, actor,
                             f"Nobody available: follow-up {ticket.number} by email", offline=True,
                             ticket=ticket.number, reason=reason[:300], priority=priority)

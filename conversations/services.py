@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from conversations.exceptions import ConversationClosed, InvalidRating
+from conversations.gaps import note_unresolved
 from conversations.models import Conversation, ConversationEvent, Message
 from helpdesk.emails import canonical_email_or_blank
 from helpdesk.fingerprints import address_fingerprint, session_fingerprint
@@ -226,6 +227,8 @@ def close_conversation(*, conversation_id, actor: str, user=None) -> Conversatio
     ticket = open_handoff_for(conversation.pk)
     if ticket is not None:
         solve_ticket(ticket=ticket, actor=actor, user=user)
+    if outcome == Conversation.Outcome.ABANDONED:
+        note_unresolved(conversation)
     return set_status(conversation, Conversation.Status.CLOSED, actor=actor, kind=ConversationEvent.Kind.CLOSED,
                       user=user, closed_at=timezone.now(), outcome=outcome, turn_lease_until=None,
                       turn_lease_owner="")

@@ -46,3 +46,11 @@ def record_unanswered(question: str, *, language: str, source: str, conversation
             text=masked, terms=terms[:500], language=language, source=source, conversation_id=conversation_id,
             ticket_number=ticket_number or "", nearest_entry=nearest_entry,
             nearest_score=nearest.score if nearest is not None else None, state=state)
+
+
+def withdraw(question: str, *, language: str, source: str, conversation_id) -> int:
+    """Forget the open question recorded for this conversation with this wording (it was answered after all)."""
+    terms = " ".join(sorted(set(text.analyze(mask_pii(question or ""), language))))
+    deleted, _ = UnansweredQuestion.objects.filter(
+        conversation_id=conversation_id, source=source, terms=terms, state=UnansweredQuestion.State.OPEN).delete()
+    return deleted

@@ -17,7 +17,8 @@ not answered by an article that shares only "open"), unless it is one letter awa
 
 The index lives in the process and is rebuilt when the table changes: every search first reads the table's
 fingerprint (one aggregate query), so an admin's edit is searchable the moment it is saved whichever process
-answers next; entries not changed since the previous build are not analyzed again.
+answers next (and a save in this process marks the index stale at once); entries not changed since the previous
+build are not analyzed again.
 """
 
 import math
@@ -233,6 +234,14 @@ def current_index() -> _Index:
             phrasings[entry_id].append(phrasing)
         _index = _Index(fingerprint, rows, phrasings, _index)
         return _index
+
+
+def forget_index(**_signal) -> None:
+    """Make the next search in this process re-read the table (connected to the entries' and phrasings' saves and
+    deletes: other processes notice through the fingerprint). Analysis of unchanged entries is still reused."""
+    index = _index
+    if index is not None:
+        index.fingerprint = None
 
 
 def relevance_bar() -> float:

@@ -1,0 +1,135 @@
+"""Search finds the entry that answers, in either spelling and inflection, through its phrasings, and finds
+nothing rather than something unrelated."""
+
+import pytest
+from django.test import override_settings
+
+from faq.models import FaqEntry, FaqPhrasing
+from faq.search import rank, search_faq
+from tests.factories import FaqEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def knowledge():
+    entries = {
+        "delivery": FaqEntryFactory(question="How long does delivery take?", answer=(
+            "Standard shipping takes 3 to 5 business days, express 1 to 2 days after the order ships.")),
+        "refund": FaqEntryFactory(question="When will I get my refund?", category="returns", answer=(
+            "Refunds reach your original payment method within 5 to 7 business days.")),
+        "password": FaqEntryFactory(question="I forgot my password", category="account", answer=(
+            "Use 'Forgot password' on the login page: we email you a link to choose a new one.")),
+        "pairing": FaqEntryFactory(question="How do I pair my headphones with my phone?", category="products",
+                                   answer="Hold the power button for 5 seconds until the light blinks blue."),
+        "remboursement": FaqEntryFactory(question="Quand serai-je remboursé ?", category="returns", language="fr",
+                                         answer="Le remboursement arrive sous 5 à 7 jours ouvrés."),
+        "livraison": FaqEntryFactory(question="Quels sont les délais de livraison ?", language="fr",
+                                     answer="La livraison standard prend 3 à 5 jours ouvrés."),
+    }
+    return entries
+
+
+def ids(hits):
+    return [hit.id for hit in hits]
+
+
+def test_an_entrys_own_question_finds_it_first(knowledge):
+    for entry in knowledge.values():
+        hits = search_faq(entry.question, language=entry.language)
+        assert hits and hits[0].id == entry.id, entry.question
+
+
+def test_french_without_accents_finds_the_accented_entry(knowledge):
+    assert ids(search_faq("delais livraison", language="fr"))[:1] == [knowledge["livraison"].id]
+    assert ids(search_faq("quand vais je etre rembourse", language="fr"))[:1] == [knowledge["remboursement"].id]
+
+
+def test_an_inflected_word_finds_the_entry_that_uses_another_form(knowledge):
+    assert ids(search_faq("refunded when?", language="en"))[:1] == [knowledge["refund"].id]
+    assert ids(search_faq("pairing headphone", language="en"))[:1] == [knowledge["pairing"].id]
+
+
+def test_a_question_the_knowledge_base_cannot_answer_finds_nothing(knowledge):
+    for question in ("What are your opening hours?", "Do you sell refurbished phones?", "what's the weather",
+                     "Do you have a loyalty programme?"):
+        assert search_faq(question, language="en") == [], question
+
+
+def test_below_the_bar_rank_still_shows_how_close_an_entry_came(knowledge):
+    question = "when does the shop open on sundays, I forgot"
+    hits = rank(question, language="en")
+    assert hits[0].id == knowledge["password"].id and 0 < hits[0].score < 0.5
+    assert search_faq(question, language="en") == []
+
+
+def test_a_phrasing_makes_the_entry_answer_words_it_does_not_contain(knowledge):
+    question = "my earbuds won't connect to my iphone"
+    assert knowledge["pairing"].id not in ids(search_faq(question, language="en"))
+    FaqPhrasing.objects.create(entry=knowledge["pairing"], text="earbuds won't connect")
+    assert ids(search_faq(question, language="en"))[:1] == [knowledge["pairing"].id]
+
+
+def test_deleting_a_phrasing_takes_its_words_back(knowledge):
+    phrasing = FaqPhrasing.objects.create(entry=knowledge["password"], text="locked out of my login")
+    assert ids(search_faq("locked out", language="en"))[:1] == [knowledge["password"].id]
+    phrasing.delete()
+    assert search_faq("locked out", language="en") == []
+
+
+def test_a_draft_is_never_found_but_can_be_previewed(knowledge):
+    draft = FaqEntryFactory(question="Do you sell gift cards?", answer="Yes, from 10 to 200 euros.", published=False)
+    assert search_faq("gift cards", language="en") == []
+    preview = rank("gift cards", language="en", include_drafts=True)
+    assert preview[0].id == draft.id and not preview[0].published
+
+
+def test_an_edit_is_searchable_at_once(knowledge):
+    entry = knowledge["delivery"]
+    assert search_faq("customs duties", language="en") == []
+    entry.question = "Do I pay customs duties?"
+    entry.save()
+    assert ids(search_faq("customs duties", language="en")) == [entry.id]
+
+
+def test_a_bulk_created_entry_is_searchable_too(knowledge):
+    search_faq("warm up the index", language="en")
+    FaqEntry.objects.bulk_create([FaqEntry(question="Can I buy a gift card?", answer="Yes.", category="payment")])
+    assert search_faq("gift card", language="en")[0].question == "Can I buy a gift card?"
+
+
+def test_a_typo_one_letter_away_still_finds_the_entry(knowledge):
+    assert ids(search_faq("forgot my pasword", language="en"))[:1] == [knowledge["password"].id]
+    assert ids(search_faq("refnud", language="en"))[:1] == [knowledge["refund"].id]
+
+
+def test_a_question_with_no_match_in_its_language_falls_back_to_the_other(knowledge):
+    assert ids(search_faq("délais de livraison", language="en"))[:1] == [knowledge["livraison"].id]
+
+
+def test_the_category_filter_keeps_only_that_category(knowledge):
+    assert search_faq("refund", language="en", category="shipping") == []
+    assert ids(search_faq("refund", language="en", category="returns")) == [knowledge["refund"].id]
+
+
+def test_scores_are_between_zero_and_one_and_best_first(knowledge):
+    hits = rank("how long does standard shipping take", language="en")
+    assert all(0 <= hit.score <= 1 for hit in hits)
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+
+
+@override_settings(FAQ_RELEVANCE_BAR=0.99)
+def test_the_bar_is_a_setting(knowledge):
+    assert search_faq("refund delay", language="en") == []
+
+
+def test_empty_and_hostile_queries_find_nothing_and_never_fail(knowledge):
+    for query in ("", "   ", "?!", "the a of", "' OR 1=1 --", "\x00\u202e", "é" * 5000):
+        assert search_faq(query, language="en") == []
+    assert search_faq("refund", language="xx") is not None
+
+
+def test_a_search_on_a_fresh_index_reads_the_table_once(knowledge, django_assert_num_queries):
+    search_faq("refund", language="en")
+    with django_assert_num_queries(2):  # the entries' and the phrasings' fingerprints
+        search_faq("delivery time", language="en")
