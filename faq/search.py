@@ -33,7 +33,7 @@ from . import text
 from .models import FaqEntry, FaqPhrasing
 
 MAX_TERMS = 24
-ANSWER_ONLY = 0.45
+ANSWER_ONLY = 0.6
 COVERAGE_WEIGHT = 0.7
 TYPO_CREDIT = 0.8
 # A word the knowledge base has never seen weighs like a rare word, not like the rarest possible one.
@@ -193,7 +193,7 @@ class _Index:
                 continue
             fit = max((self._fit(language, field_terms, asked)
                        for field_terms in (entry.question_terms, *entry.phrasing_terms)), default=0.0)
-            relevance = COVERAGE_WEIGHT * covered / total + (1 - COVERAGE_WEIGHT) * fit
+            relevance = _relevance(covered / total, fit)
             scored.append((round(relevance, 4), entry))
         scored.sort(key=lambda pair: (-pair[0], pair[1].id))
         return scored
@@ -205,6 +205,17 @@ class _Index:
         weights = [language.weight(term) for term in field_terms]
         matched = sum(language.weight(term) * asked[term] for term in field_terms if term in asked)
         return matched / sum(weights)
+
+
+FORMULA = "linear"
+
+
+def _relevance(coverage: float, fit: float) -> float:
+    if FORMULA == "boost":
+        return coverage + (1 - COVERAGE_WEIGHT) * max(0.0, fit - coverage)
+    if FORMULA == "geometric":
+        return coverage ** COVERAGE_WEIGHT * fit ** (1 - COVERAGE_WEIGHT)
+    return COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * fit
 
 
 _lock = threading.Lock()
