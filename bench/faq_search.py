@@ -3,11 +3,13 @@ entries, on each database.
 
 Quality runs the real search (faq.search.search_faq, relevance bar included) on the demo knowledge base as
 `seed_demo` loads it (entries and their phrasings):
-- tuning: bench/data/faq_queries.json, the questions the search was tuned on (EN and FR);
+- tuning: bench/data/faq_queries.json, short paraphrases the search was tuned on (EN and FR);
+- dev: bench/data/faq_dev.json, customers' wording incl. long messages with a story, also tuned on;
 - held-out: bench/data/faq_heldout.json, written by someone who never saw the search, its tuning set or the
   phrasings, and never used to tune anything;
-- outside dev / outside held-out: bench/data/faq_outside.json, questions the knowledge base cannot answer; the
-  dev half may be looked at when choosing the bar, the held-out half only measured.
+- outside dev / outside held-out: questions the knowledge base cannot answer (bench/data/faq_outside.json split in
+  two, plus bench/data/faq_outside_dev2.json on the dev side); the dev side was looked at when choosing the bar and
+  the weights, the held-out half only measured.
 top-1 / top-3: the right topic is the first / among the first three results; no answer: search returned nothing
 (what it should do for a question outside the knowledge base). Latency grows the knowledge base with synthetic
 entries (variants of the demo topics) and times every labelled question.
@@ -26,14 +28,17 @@ from bench import common
 
 DATA = common.ROOT / "bench" / "data"
 QUERIES = DATA / "faq_queries.json"
+DEV = DATA / "faq_dev.json"
 HELD_OUT = DATA / "faq_heldout.json"
 OUTSIDE = DATA / "faq_outside.json"
+OUTSIDE_DEV = DATA / "faq_outside_dev2.json"
 
 
 def question_sets() -> dict[str, list[dict]]:
     outside = json.loads(OUTSIDE.read_text())
-    return {"tuning": json.loads(QUERIES.read_text()), "held-out": json.loads(HELD_OUT.read_text()),
-            "outside dev": [q for q in outside if q["split"] == "dev"],
+    return {"tuning": json.loads(QUERIES.read_text()), "dev": json.loads(DEV.read_text()),
+            "held-out": json.loads(HELD_OUT.read_text()),
+            "outside dev": [q for q in outside if q["split"] == "dev"] + json.loads(OUTSIDE_DEV.read_text()),
             "outside held-out": [q for q in outside if q["split"] == "heldout"]}
 
 

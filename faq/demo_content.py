@@ -220,7 +220,7 @@ FAQ_ENTRIES: list[dict] = [
                "2. Put the headphones in pairing mode: the LED blinks blue.\n"
                "3. Remove the old ProMax pairing from your phone or computer, then pair again.\n"
                "4. Update the firmware with the ProMax app if the problem continues.",
-     "phrasings": ["headphones won't pair", "bluetooth pairing problem", "bluetooth headphones not working",
+     "phrasings": ["headphones won't pair", "bluetooth pairing problem", "bluetooth headphones not working", "bluetooth won't connect to any device",
                    "ProMax not connecting to my phone", "my headset doesn't show up in bluetooth",
                    "how do I reset my headphones", "how to put ProMax in pairing mode",
                    "headphones keep disconnecting from my laptop",

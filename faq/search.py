@@ -9,7 +9,7 @@ and PostgreSQL. A customer's question is scored against each entry by two number
   counting ANSWER_ONLY;
 - fit: how much of the entry's best-matching question or phrasing the customer's words cover.
 
-relevance = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * fit. Entries at or above the bar
+relevance = coverage^w * fit^(1 - w), w = COVERAGE_WEIGHT (less for a long message). Entries at or above the bar
 (settings.FAQ_RELEVANCE_BAR) are results; a question whose best entry is below it gets none, which the assistant
 turns into "I don't know, shall I open a ticket?" and the content-gaps page into a question to answer. A word of
 the customer's that the knowledge base has never seen counts against coverage (a question about opening hours is
@@ -33,11 +33,12 @@ from . import text
 from .models import FaqEntry, FaqPhrasing
 
 MAX_TERMS = 24
-ANSWER_ONLY = 0.6
-COVERAGE_WEIGHT = 0.7
+ANSWER_ONLY = 0.75
+COVERAGE_WEIGHT = 0.85
+LONG_QUERY = 6
 TYPO_CREDIT = 0.8
 # A word the knowledge base has never seen weighs like a rare word, not like the rarest possible one.
-UNKNOWN_WEIGHT = 0.75
+UNKNOWN_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -174,29 +175,35 @@ class _Index:
         return min(candidates, key=lambda w: (-len(language.postings.get(language.raw_words[w], ())), w))
 
     def score(self, query: str, language_code: str, *, category=None, include_drafts=False) -> list[tuple[float, _Entry]]:
+        """Every entry sharing a word with the query, with its relevance, best first."""
         language = self.languages.get(language_code)
         if language is None:
             return []
+        scored = [(round(relevance, 4), language.entries[entry_id]) for entry_id, relevance
+                  in self._score_part(language, language_code, query, category, include_drafts)]
+        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+        return scored
+
+    def _score_part(self, language, language_code, query, category, include_drafts):
+        """(entry id, relevance) of each entry sharing a word with the query."""
         terms = self.query_terms(query, language_code)
         total = sum(weight for _term, weight, _credit in terms)
         if not total:
-            return []
+            return
         coverage: dict[int, float] = defaultdict(float)
         for term, weight, credit in terms:
             for entry_id, strength in language.postings.get(term, {}).items():
                 coverage[entry_id] += weight * strength * credit
         asked = {term: credit for term, _weight, credit in terms}
-        scored = []
         for entry_id, covered in coverage.items():
             entry = language.entries[entry_id]
             if (not entry.published and not include_drafts) or (category and entry.category != category):
                 continue
             fit = max((self._fit(language, field_terms, asked)
                        for field_terms in (entry.question_terms, *entry.phrasing_terms)), default=0.0)
-            relevance = _relevance(covered / total, fit)
-            scored.append((round(relevance, 4), entry))
-        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
-        return scored
+            # An answer that holds the customer's words fits too, as much as its words count (ANSWER_ONLY).
+            fit = max(fit, ANSWER_ONLY * covered / total)
+            yield entry_id, _relevance(covered / total, fit, len(terms))
 
     @staticmethod
     def _fit(language: _Language, field_terms: frozenset, asked: dict) -> float:
@@ -207,15 +214,11 @@ class _Index:
         return matched / sum(weights)
 
 
-FORMULA = "linear"
-
-
-def _relevance(coverage: float, fit: float) -> float:
-    if FORMULA == "boost":
-        return coverage + (1 - COVERAGE_WEIGHT) * max(0.0, fit - coverage)
-    if FORMULA == "geometric":
-        return coverage ** COVERAGE_WEIGHT * fit ** (1 - COVERAGE_WEIGHT)
-    return COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * fit
+def _relevance(coverage: float, fit: float, terms: int) -> float:
+    """coverage^w * fit^(1-w): both must be good. In a long message not every word belongs to the question (the
+    story around it), so past LONG_QUERY words coverage weighs less and the fit of the best phrasing more."""
+    weight = COVERAGE_WEIGHT * min(1.0, LONG_QUERY / terms)
+    return coverage ** weight * fit ** (1 - weight)
 
 
 _lock = threading.Lock()

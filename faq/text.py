@@ -14,8 +14,8 @@ import Stemmer
 
 LANGUAGES = {"en": "english", "fr": "french"}
 
-# Function words of English and French (folded), and what customers add around a question without it being the
-# question ("hi", "please", "thanks"). Both languages' lists apply to every text: a French customer writes "ok",
+# Function words of English and French (folded), the halves of contractions ("won't" reads "won" + "t"), and what
+# customers add around a question without it being the question ("hi", "please", "thanks"). Both languages' lists apply to every text: a French customer writes "ok",
 # an English one "merci", and neither list holds a content word of the other language.
 STOP_WORDS = frozenset(
     """
@@ -28,6 +28,7 @@ STOP_WORDS = frozenset(
     wont isnt arent wasnt hi hello hey thanks thank please pls plz ok okay yes yeah also really still just want
     wanted need needs know tell help guys anyone someone something thing things get got getting go going way
     u ur r us let lets may might must shall would like could
+    ve ll re don doesn didn won isn aren wasn weren couldn shouldn wouldn haven hasn hadn ain
     au aux avec ce ces cette cet dans de des du elle elles en et eux il ils je la le les leur leurs lui ma mais me
     meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une
     vos votre vous c d j l m n s t y a ete etre avoir ai as avez ont suis es est sommes etes sont fait faire

@@ -166,7 +166,7 @@ MEMORY_KEEP_RECENT_TURNS = env.int("MEMORY_KEEP_RECENT_TURNS", default=6)
 
 # Knowledge base: an entry answers a question when its relevance (0..1, faq/search.py) reaches this bar; below it,
 # search finds nothing and the question lands on the content-gaps page.
-FAQ_RELEVANCE_BAR = env.float("FAQ_RELEVANCE_BAR", default=0.45)
+FAQ_RELEVANCE_BAR = env.float("FAQ_RELEVANCE_BAR", default=0.5)
 
 # Business rules (enforced in code, never in the prompt).
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
