@@ -8,6 +8,8 @@ offline assistant, which builds its intents on the same matching.
 import re
 import unicodedata
 
+from assistant.wordlists import find_threat
+
 
 def fold(text: str) -> str:
     """Lower case without accents, for matching ("remboursé" matches "rembourse")."""
@@ -49,10 +51,6 @@ HUMAN = (
     r"\b(live|human|real|support)\s+agent\b", r"\bune? (vraie )?personne\b", r"\bconseiller\b", r"\bun agent\b",
     r"\bparler a (un|une|quelqu'un)\b", r"\bresponsable\b", r"\bsuperviseur\b", r"\bquelqu'un de reel\b",
 )
-THREAT = (
-    r"\b(sue|suing|lawsuit|lawyer|attorney|police|report you|kill|hurt you|burn)\b",
-    r"\b(avocat|porter plainte|plainte|proces|tribunal|gendarmerie)\b",
-)
 REFUND = (r"\brefund", r"\bmoney back\b", r"\breimburs", r"\brembours", r"\bmon argent\b", r"\bget my money\b")
 THANKS = (
     r"\b(thanks|thank you|thx|cheers|merci|parfait|perfect|that's all|c'est tout|great, thanks|bonne journee)\b",
@@ -62,7 +60,8 @@ def wants_human(text: str) -> bool:
 
 
 def is_threat(text: str) -> bool:
-    return matches_any(fold(text), THREAT)
+    """Legal action, a complaint to an authority, a chargeback or harm, from the word lists of assistant/wordlists/."""
+    return find_threat(text) is not None
 
 
 def wants_refund(text: str) -> bool:

@@ -5,6 +5,10 @@ Its flags are OR-ed with the lexicon's for abuse, threats and requests for a per
 because a classifier call failed. Offline (and as the fallback when the call fails): a deterministic English and
 French lexicon scorer. We wrote our own small lexicon rather than use VADER: VADER is English-only and unmaintained
 since 2020, and our support phrases ("won't connect", "ne marche pas") matter more than general sentiment.
+
+Abuse (insults and strong swearing) comes from the maintained word lists of assistant/wordlists/, threats through
+assistant.language. A complaint about a thing ("this product sucks", "c'est nul", "this is a scam") is not abuse:
+its words weigh in the score below instead.
 """
 
 import json
@@ -14,17 +18,12 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.language import fold, is_threat, wants_human
+from assistant.wordlists import find_insult
 from conversations.models import Message
 from helpdesk.db import in_thread
 
 log = logging.getLogger(__name__)
 
-ABUSIVE = (
-    r"\b(idiot|idiots|stupid|moron|dumb|useless|pathetic|incompetent|scam|scammers?|liars?|crooks?|thie(f|ves))\b",
-    r"\b(f+u+c+k+\w*|shit\w*|bullshit|crap|damn|bastards?|assholes?|wtf|stfu|bitch\w*|suck)\b",
-    r"\b(connard|connards|conne|abruti|debile|cretin|nul(le|s)?|merde|putain|salaud|escroc|escrocs|voleurs?|menteurs?|"
-    r"incompetents?|ta gueule|foutage)\b",
-)
 NEGATIVE = {
     # English
     "frustrating": 0.45, "frustrated": 0.45, "annoying": 0.35, "annoyed": 0.35, "angry": 0.55, "furious": 0.75,
@@ -33,11 +32,16 @@ NEGATIVE = {
     "unacceptable": 0.65, "ridiculous": 0.55, "waste": 0.4, "sick": 0.3, "tired": 0.3, "hate": 0.6,
     "still": 0.1, "again": 0.15, "wrong": 0.25, "refund": 0.15,
     "complaint": 0.35, "poor": 0.35,
+    # Complaints about things, strong but not abuse (the word lists flag them only when said to someone).
+    "useless": 0.45, "pathetic": 0.5, "incompetent": 0.5, "stupid": 0.4, "dumb": 0.35, "scam": 0.55, "joke": 0.3,
+    "crap": 0.45, "crappy": 0.45, "sucks": 0.45, "garbage": 0.45, "rubbish": 0.45,
     # French
     "frustrant": 0.45, "frustre": 0.45, "enerve": 0.5, "agace": 0.35, "furieux": 0.75, "furieuse": 0.75,
     "decu": 0.45, "decue": 0.45, "decevant": 0.45, "inadmissible": 0.65, "inacceptable": 0.65, "honteux": 0.6,
     "pire": 0.7, "mauvais": 0.3, "nulle": 0.4, "probleme": 0.15, "retard": 0.2, "jamais": 0.15, "marre": 0.55,
     "toujours": 0.1, "encore": 0.15, "plainte": 0.35, "rembourser": 0.15, "remboursement": 0.15, "casse": 0.3,
+    "nul": 0.4, "nuls": 0.4, "debile": 0.4, "arnaque": 0.55, "escroquerie": 0.55, "minable": 0.5, "lamentable": 0.5,
+    "pitoyable": 0.5, "honte": 0.5, "incompetents": 0.5,
 }
 POSITIVE = {
     "thanks": 0.4, "thank": 0.4, "great": 0.5, "perfect": 0.6, "awesome": 0.6, "excellent": 0.6, "good": 0.3,
@@ -50,6 +54,8 @@ PHRASES = {
     "waste of time": 0.5, "never again": 0.5, "not happy": 0.45, "not ok": 0.35, "still waiting": 0.35,
     "tout essaye": 0.35, "rien ne marche": 0.35, "rien ne fonctionne": 0.35, "j'en ai marre": 0.3, "ras le bol": 0.55,
     "pas content": 0.45, "pas normal": 0.4, "toujours rien": 0.4, "perte de temps": 0.5,
+    "what the hell": 0.35, "take me for": 0.5, "foutage de gueule": 0.6, "de ma gueule": 0.6, "foutez de moi": 0.5,
+    "fout de moi": 0.5, "fait chier": 0.5, "prenez pour un": 0.5,
 }
 NEGATIONS = {"not", "no", "never", "n't", "pas", "plus", "jamais", "ne"}
 INTENSIFIERS = {"really", "very", "so", "extremely", "totally", "completely", "vraiment", "tres", "trop", "completement"}
@@ -67,9 +73,8 @@ class SentimentScore:
 
 
 def lexicon_flags(text: str) -> set[str]:
-    folded = fold(text)
     flags = set()
-    if any(re.search(pattern, folded) for pattern in ABUSIVE):
+    if find_insult(text):
         flags.add("abusive")
     if wants_human(text):
         flags.add("wants_human")

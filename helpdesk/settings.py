@@ -150,6 +150,9 @@ ANTHROPIC_TIMEOUT_SECONDS = env.float("ANTHROPIC_TIMEOUT_SECONDS", default=60.0)
 ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=2)
 ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=1024)
 ASSISTANT_MAX_TOOL_ROUNDS = env.int("ASSISTANT_MAX_TOOL_ROUNDS", default=6)
+# The offline assistant's answers stream word by word at this pace, as a model's would (0: all at once). The tests,
+# the evaluation harness and the demo seeding run without pacing.
+OFFLINE_WORDS_PER_SECOND = env.float("OFFLINE_WORDS_PER_SECOND", default=30.0)
 # Bounds on one model call: the wait for its first event, the gap between two events, and the whole call (the SDK's
 # retries included). A hung model gets the customer an apology in seconds, not minutes.
 LLM_FIRST_EVENT_TIMEOUT_SECONDS = env.float("LLM_FIRST_EVENT_TIMEOUT_SECONDS", default=20.0)

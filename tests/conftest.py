@@ -15,6 +15,11 @@ from tests.fakes.small_model import answer_small_model_calls
 os.environ["FAST_PASSWORD_HASHING"] = "1"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The offline assistant answers at once in tests (pacing is for people watching): in this process and in the daphne
+# processes that tests start, which inherit the variable. A test that watches an answer grow opts in.
+os.environ["OFFLINE_WORDS_PER_SECOND"] = "0"
+settings.OFFLINE_WORDS_PER_SECOND = 0.0
+
 # No PostgreSQL connection pool in the test process: every async test has its own event loop, whose executor threads
 # end with the test while still holding their connection, and a pool would run dry. (The daphne processes that tests
 # start are long-lived like production ones, and keep the pool.)

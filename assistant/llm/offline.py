@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 
 from django.conf import settings
@@ -115,23 +115,31 @@ class Step:
 
 
 class OfflineBackend:
+    """`words_per_second` paces the answer's words as a model streams them (0: every word at once); `sleep` is
+    what waits between two words (asyncio.sleep: the event loop runs on meanwhile, and cancelling the turn cancels
+    the wait). A draft for an agent is never paced: nobody watches it stream."""
+
     name = "offline"
     model = "offline-assistant"
 
-    def __init__(self, *, chunk_delay: float = 0.0):
-        self.chunk_delay = chunk_delay
+    def __init__(self, *, words_per_second: float = 0.0, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep):
+        self.pause = 1.0 / words_per_second if words_per_second > 0 else 0.0
+        self.sleep = sleep
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
+        pause = self.pause
         if request.hints.get("task") == DRAFT_TASK:
             # A draft for a human agent (assistant.suggestions): text only, from the facts in the hints.
             step = Step(draft_reply(request.hints))
+            pause = 0.0
         else:
             step = decide(Dialogue(request))
         content: list[dict] = []
         if step.text:
-            for chunk in re.findall(r"\S+\s*", step.text):
+            for index, chunk in enumerate(re.findall(r"\S+\s*", step.text)):
+                if index:
+                    await self.sleep(pause)  # even unpaced, the loop gets its turn between two words
                 yield TextDelta(chunk)
-                await asyncio.sleep(self.chunk_delay)
             content.append({"type": "text", "text": step.text})
         if step.tool:
             name, tool_input = step.tool

@@ -86,6 +86,16 @@ async def test_asking_for_a_person_hands_the_conversation_over_and_the_assistant
     assert refreshed.status == Conversation.Status.WAITING
 
 
+@pytest.mark.parametrize("threat", ["If this isn't fixed today I'm filing a chargeback",
+                                    "Je vais signaler votre boutique à la DGCCRF"])
+async def test_a_threat_from_the_word_lists_is_handed_to_a_person_as_urgent(emma, threat):
+    conversation = await start_conversation(emma)
+    await say(conversation, threat, OfflineBackend())
+    calls = await _calls(conversation)
+    assert calls[0]["name"] == "escalate_to_human" and calls[0]["input"]["priority"] == "urgent"
+    assert (await Ticket.objects.aget()).priority == "urgent"
+
+
 def test_the_same_conversation_runs_through_manage_py_chat(emma, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(SOURCE_CONVERSATION) + "\n"))
     out = io.StringIO()

@@ -82,3 +82,24 @@ def test_with_language_fr_the_commands_own_lines_are_in_french(agent_on_duty, mo
     assert "est retirée : cette session est terminée." in output
     assert not any(english in output for english in ("You:", "Alex:", "Chatting as", "conversation is now",
                                                      "A person will join", "ended and saved"))
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_answer_streams_at_the_assistants_pace_on_a_terminal_and_at_once_into_a_file(monkeypatch):
+    from assistant.llm import get_backend
+
+    asked = []
+
+    def recording_get_backend(*, paced=True):
+        asked.append(paced)
+        return get_backend(paced=False)
+
+    monkeypatch.setattr("chat.management.commands.chat.get_backend", recording_get_backend)
+    chat(monkeypatch, "Hello\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hello\n"))
+    call_command("chat", stdout=Terminal())
+    assert asked == [False, True]

@@ -113,3 +113,10 @@ def test_the_admin_lists_the_latest_runs_with_their_pass_rates(client):
     client.force_login(StaffFactory(is_superuser=True))
     page = client.get(reverse("admin:evaluation_evaluationrun_changelist")).content.decode()
     assert "new FAQ" in page and "100%" in page and "80%" in page and "▲ 20%" in page
+
+
+def test_the_evaluation_runs_the_offline_assistant_without_pacing_whatever_the_setting(settings):
+    from evaluation.runner import _make_backend
+
+    settings.OFFLINE_WORDS_PER_SECOND = 30.0
+    assert _make_backend("offline").pause == 0.0

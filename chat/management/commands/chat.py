@@ -100,7 +100,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  [{label}]")
 
         sink = RecordingSink(on_delta=on_delta, on_status=on_status)
-        await turn.answer_pending(conversation_id, sink=sink, backend=get_backend())
+        # Word by word at the widget's pace on a terminal; into a file or a pipe at once, where nobody watches.
+        await turn.answer_pending(conversation_id, sink=sink, backend=get_backend(paced=self.stdout.isatty()))
         if state["streaming"]:
             self.stdout.write("")
         for item in sink.actions:
