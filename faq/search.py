@@ -21,6 +21,7 @@ answers next (and a save in this process marks the index stale at once); entries
 build are not analyzed again.
 """
 
+import bisect
 import math
 import threading
 from collections import defaultdict
@@ -35,6 +36,8 @@ from .models import FaqEntry, FaqPhrasing
 MAX_TERMS = 24
 ANSWER_ONLY = 0.75
 COVERAGE_WEIGHT = 0.85
+# In a long message not every word belongs to the question (the story around it): past LONG_QUERY words coverage
+# weighs less and the fit of the best question or phrasing more.
 LONG_QUERY = 6
 TYPO_CREDIT = 0.8
 # A word the knowledge base has never seen weighs like a rare word, not like the rarest possible one.
@@ -78,6 +81,7 @@ class _Language:
     # term -> {entry id: strength}, strength 1.0 (question or phrasing) or ANSWER_ONLY
     postings: dict = field(default_factory=lambda: defaultdict(dict))
     idf: dict = field(default_factory=dict)
+    fields: dict = field(default_factory=dict)  # entry id -> [(question or phrasing terms, their total weight)]
     raw_words: dict = field(default_factory=dict)  # folded word (4 letters or more) -> its stem, for typos
     deletions: dict = field(default_factory=lambda: defaultdict(set))  # word minus one letter -> words
 
@@ -125,6 +129,10 @@ class _Index:
             documents = len(language.entries)
             frequencies = {term: len(posting) for term, posting in language.postings.items()}
             language.idf = {term: _idf(documents, frequency) for term, frequency in frequencies.items()}
+            language.fields = {
+                entry.id: [(terms, sum(language.idf[term] for term in terms))
+                           for terms in (entry.question_terms, *entry.phrasing_terms) if terms]
+                for entry in language.entries.values()}
 
     def _add(self, entry: _Entry) -> None:
         language = self.languages[entry.language]
@@ -174,51 +182,46 @@ class _Index:
         # The most common known word wins (fewest surprises), then the alphabetically first, for determinism.
         return min(candidates, key=lambda w: (-len(language.postings.get(language.raw_words[w], ())), w))
 
-    def score(self, query: str, language_code: str, *, category=None, include_drafts=False) -> list[tuple[float, _Entry]]:
-        """Every entry sharing a word with the query, with its relevance, best first."""
-        language = self.languages.get(language_code)
-        if language is None:
-            return []
-        scored = [(round(relevance, 4), language.entries[entry_id]) for entry_id, relevance
-                  in self._score_part(language, language_code, query, category, include_drafts)]
-        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
-        return scored
+    def score(self, query: str, language_code: str, *, limit: int, category=None,
+              include_drafts=False) -> list[tuple[float, _Entry]]:
+        """The `limit` entries most relevant to the query, with their relevance, best first.
 
-    def _score_part(self, language, language_code, query, category, include_drafts):
-        """(entry id, relevance) of each entry sharing a word with the query."""
+        Relevance never exceeds coverage^w (fit is at most 1), so candidates are visited by coverage and the
+        visit stops once that bound cannot beat the `limit`-th best found: on a large knowledge base a common
+        word's thousand entries are counted, not all scored."""
+        language = self.languages.get(language_code)
+        if language is None or limit <= 0:
+            return []
         terms = self.query_terms(query, language_code)
         total = sum(weight for _term, weight, _credit in terms)
         if not total:
-            return
+            return []
         coverage: dict[int, float] = defaultdict(float)
         for term, weight, credit in terms:
             for entry_id, strength in language.postings.get(term, {}).items():
                 coverage[entry_id] += weight * strength * credit
-        asked = {term: credit for term, _weight, credit in terms}
-        for entry_id, covered in coverage.items():
+        asked = [(term, language.weight(term) * credit) for term, _weight, credit in terms]
+        weight = COVERAGE_WEIGHT * min(1.0, LONG_QUERY / len(terms))
+        best: list[tuple[float, int]] = []  # (-relevance, entry id), the `limit` best so far, sorted
+        for entry_id, covered in sorted(coverage.items(), key=lambda pair: (-pair[1], pair[0])):
+            share = covered / total
+            if len(best) >= limit and share ** weight < -best[-1][0]:
+                break
             entry = language.entries[entry_id]
             if (not entry.published and not include_drafts) or (category and entry.category != category):
                 continue
-            fit = max((self._fit(language, field_terms, asked)
-                       for field_terms in (entry.question_terms, *entry.phrasing_terms)), default=0.0)
+            fit = 0.0
+            for field_terms, field_weight in language.fields[entry_id]:
+                matched = sum(term_weight for term, term_weight in asked if term in field_terms)
+                if matched:
+                    fit = max(fit, matched / field_weight)
             # An answer that holds the customer's words fits too, as much as its words count (ANSWER_ONLY).
-            fit = max(fit, ANSWER_ONLY * covered / total)
-            yield entry_id, _relevance(covered / total, fit, len(terms))
-
-    @staticmethod
-    def _fit(language: _Language, field_terms: frozenset, asked: dict) -> float:
-        if not field_terms:
-            return 0.0
-        weights = [language.weight(term) for term in field_terms]
-        matched = sum(language.weight(term) * asked[term] for term in field_terms if term in asked)
-        return matched / sum(weights)
-
-
-def _relevance(coverage: float, fit: float, terms: int) -> float:
-    """coverage^w * fit^(1-w): both must be good. In a long message not every word belongs to the question (the
-    story around it), so past LONG_QUERY words coverage weighs less and the fit of the best phrasing more."""
-    weight = COVERAGE_WEIGHT * min(1.0, LONG_QUERY / terms)
-    return coverage ** weight * fit ** (1 - weight)
+            in_answer = sum(term_weight for term, term_weight in asked if term in entry.answer_terms)
+            fit = max(fit, ANSWER_ONLY * in_answer / total)
+            relevance = round(share ** weight * fit ** (1 - weight), 4)
+            bisect.insort(best, (-relevance, entry_id))
+            del best[limit:]
+        return [(-negative, language.entries[entry_id]) for negative, entry_id in best]
 
 
 _lock = threading.Lock()
@@ -271,8 +274,8 @@ def rank(query: str, *, language: str = "en", category: str | None = None, limit
          include_drafts: bool = False) -> list[FaqHit]:
     """The best `limit` entries in `language` with their relevance, below the bar included (for the admin's
     preview and the content-gaps page: what the assistant would have said, and how close it came)."""
-    scored = current_index().score(query, language, category=category, include_drafts=include_drafts)
-    return [_hit(score, entry) for score, entry in scored[:limit]]
+    scored = current_index().score(query, language, limit=limit, category=category, include_drafts=include_drafts)
+    return [_hit(score, entry) for score, entry in scored]
 
 
 def search_faq(query: str, *, language: str = "en", category: str | None = None, limit: int = 3) -> list[FaqHit]:
@@ -281,7 +284,7 @@ def search_faq(query: str, *, language: str = "en", category: str | None = None,
     index = current_index()
     bar = relevance_bar()
     for code in [language, *[other for other in text.LANGUAGES if other != language]]:
-        hits = [_hit(score, entry) for score, entry in index.score(query, code, category=category)[:limit]
+        hits = [_hit(score, entry) for score, entry in index.score(query, code, limit=limit, category=category)
                 if score >= bar]
         if hits:
             return hits
