@@ -13,7 +13,8 @@ relevance = coverage^w * fit^(1 - w), w = COVERAGE_WEIGHT (less for a long messa
 (settings.FAQ_RELEVANCE_BAR) are results; a question whose best entry is below it gets none, which the assistant
 turns into "I don't know, shall I open a ticket?" and the content-gaps page into a question to answer. A word of
 the customer's that the knowledge base has never seen counts against coverage (a question about opening hours is
-not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo).
+not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo) or
+of a known word's family (a stem that starts with it or that it starts with: "livreur" and "livrez").
 
 The index lives in the process and is rebuilt when the table changes: every search first reads the table's
 fingerprint (one aggregate query), so an admin's edit is searchable the moment it is saved whichever process
@@ -40,6 +41,8 @@ COVERAGE_WEIGHT = 0.85
 # weighs less and the fit of the best question or phrasing more.
 LONG_QUERY = 6
 TYPO_CREDIT = 0.8
+MIN_PREFIX = 4
+RELATED_CREDIT = 0.7
 # A word the knowledge base has never seen weighs like a rare word, not like the rarest possible one.
 UNKNOWN_WEIGHT = 1.0
 
@@ -81,6 +84,7 @@ class _Language:
     # term -> {entry id: strength}, strength 1.0 (question or phrasing) or ANSWER_ONLY
     postings: dict = field(default_factory=lambda: defaultdict(dict))
     idf: dict = field(default_factory=dict)
+    sorted_stems: list = field(default_factory=list)
     fields: dict = field(default_factory=dict)  # entry id -> [(question or phrasing terms, their total weight)]
     raw_words: dict = field(default_factory=dict)  # folded word (4 letters or more) -> its stem, for typos
     deletions: dict = field(default_factory=lambda: defaultdict(set))  # word minus one letter -> words
@@ -129,6 +133,7 @@ class _Index:
             documents = len(language.entries)
             frequencies = {term: len(posting) for term, posting in language.postings.items()}
             language.idf = {term: _idf(documents, frequency) for term, frequency in frequencies.items()}
+            language.sorted_stems = sorted(language.idf)
             language.fields = {
                 entry.id: [(terms, sum(language.idf[term] for term in terms))
                            for terms in (entry.question_terms, *entry.phrasing_terms) if terms]
@@ -163,11 +168,33 @@ class _Index:
                 corrected = self._correct(language, word)
                 if corrected:
                     term, credit = language.raw_words[corrected], TYPO_CREDIT
+            if term not in language.idf and len(term) >= MIN_PREFIX:
+                related = self._related(language, term)
+                if related:
+                    term, credit = related, RELATED_CREDIT
             if term in seen:
                 continue
             seen.add(term)
             terms.append((term, language.weight(term), credit))
         return terms
+
+    @staticmethod
+    def _related(language: _Language, term: str) -> str | None:
+        """A known stem of the same family: one that starts with `term` ("livr" for "livreur"), or that `term`
+        starts with, MIN_PREFIX letters at least; the most common wins."""
+        stems = language.sorted_stems
+        found = set()
+        start = bisect.bisect_left(stems, term)
+        for stem in stems[start:start + 50]:
+            if not stem.startswith(term):
+                break
+            found.add(stem)
+        for length in range(MIN_PREFIX, len(term)):
+            if term[:length] in language.idf:
+                found.add(term[:length])
+        if not found:
+            return None
+        return min(found, key=lambda stem: (-len(language.postings[stem]), stem))
 
     @staticmethod
     def _correct(language: _Language, word: str) -> str | None:

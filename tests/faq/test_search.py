@@ -134,3 +134,9 @@ def test_a_search_on_a_fresh_index_reads_the_table_once(knowledge, django_assert
     search_faq("refund", language="en")
     with django_assert_num_queries(2):  # the entries' and the phrasings' fingerprints
         search_faq("delivery time", language="en")
+
+
+def test_a_word_of_the_same_family_finds_the_entry():
+    entry = FaqEntryFactory(question="Dans quels pays livrez-vous ?", language="fr",
+                            answer="En France, en Belgique et en Suisse.")
+    assert ids(search_faq("pays du livreur", language="fr"))[:1] == [entry.id]
