@@ -43,6 +43,7 @@ LONG_QUERY = 6
 TYPO_CREDIT = 0.8
 MIN_PREFIX = 4
 RELATED_CREDIT = 0.7
+RELATIVE_TO_BEST = 0.75
 # A word the knowledge base has never seen weighs like a rare word, not like the rarest possible one.
 UNKNOWN_WEIGHT = 1.0
 
@@ -307,12 +308,15 @@ def rank(query: str, *, language: str = "en", category: str | None = None, limit
 
 def search_faq(query: str, *, language: str = "en", category: str | None = None, limit: int = 3) -> list[FaqHit]:
     """The published entries that answer `query` (relevance at or above the bar), best first; in `language`, or in
-    the other language when none in `language` does. An empty list means the knowledge base has no answer."""
+    the other language when none in `language` does. An empty list means the knowledge base has no answer.
+
+    An entry far below the best one (under RELATIVE_TO_BEST of its relevance) is not offered beside it: "How long
+    does delivery take?" answers with the delivery article, not also with "How long does a refund take?"."""
     index = current_index()
     bar = relevance_bar()
     for code in [language, *[other for other in text.LANGUAGES if other != language]]:
-        hits = [_hit(score, entry) for score, entry in index.score(query, code, limit=limit, category=category)
-                if score >= bar]
-        if hits:
-            return hits
+        scored = index.score(query, code, limit=limit, category=category)
+        if scored and scored[0][0] >= bar:
+            floor = max(bar, RELATIVE_TO_BEST * scored[0][0])
+            return [_hit(score, entry) for score, entry in scored if score >= floor]
     return []

@@ -140,3 +140,9 @@ def test_a_word_of_the_same_family_finds_the_entry():
     entry = FaqEntryFactory(question="Dans quels pays livrez-vous ?", language="fr",
                             answer="En France, en Belgique et en Suisse.")
     assert ids(search_faq("pays du livreur", language="fr"))[:1] == [entry.id]
+
+
+def test_an_entry_far_below_the_best_is_not_offered_beside_it(knowledge):
+    FaqPhrasing.objects.create(entry=knowledge["refund"], text="how long does a refund take")
+    assert rank("How long does delivery take?", language="en")[1].id == knowledge["refund"].id
+    assert ids(search_faq("How long does delivery take?", language="en")) == [knowledge["delivery"].id]
