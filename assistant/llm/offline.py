@@ -185,7 +185,7 @@ def after_customer(d: Dialogue) -> Step:
         return Step(t.phrase("greeting", lang, store=d.store, name=f" {name}" if name else ""))
     if language.is_thanks(text) and not t.order_numbers(text):
         return Step(t.phrase("thanks", lang))
-    if language.wants_refund(intent):
+    if language.wants_refund(intent) and not (_asks_about_policy(text) and not d.mentioned_order()):
         return refund_step(d, intent)
     if t.wants_ticket(intent):
         return ticket_step(d, intent)
@@ -193,6 +193,16 @@ def after_customer(d: Dialogue) -> Step:
     if order or (t.asks_order_status(intent) and not _is_general_question(text)) or (t.emails(text) and d.mentioned_order()):
         return lookup_step(d, order[-1] if order else d.mentioned_order())
     return Step(tool=("search_faq", {"query": text[:300]}))
+
+
+def _asks_about_policy(text: str) -> bool:
+    """'How long do refunds take?', 'c'est quoi les délais de remboursement ?': a question about how refunds work,
+    answered by the help center, not a request to refund an order (which starts by asking for its number)."""
+    folded = language.fold(text)
+    return bool(re.search(
+        r"\b(how long|how many days|how does|how do (refunds|returns)|when (will|do|does)|what is your|policy|"
+        r"delais?|combien de (temps|jours)|quand est-ce|quand (vais|serai|est)|c'est quoi|politique|comment fonctionne)\b",
+        folded))
 
 
 def _is_general_question(text: str) -> bool:

@@ -4,6 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
 from assistant.llm.offline import OfflineBackend
@@ -106,3 +107,19 @@ def test_the_same_conversation_runs_through_manage_py_chat(emma, monkeypatch):
     assert "Your refund of $89.99 for order ORD-78432 has been initiated" in transcript
     assert Refund.objects.filter(order__number="ORD-78432").count() == 1
     assert Message.objects.filter(role="customer").count() == 3
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("How long do refunds take?", "en"),
+    ("when will I get my refund?", "en"),
+    ("c'est quoi les délais de remboursement ?", "fr"),
+])
+async def test_a_question_about_how_refunds_work_is_answered_from_the_help_center(question, language):
+    from faq.models import FaqEntry
+    from storefront.demo.store import DemoStore
+
+    await sync_to_async(DemoStore().faq)()
+    conversation = await start_conversation(language=language)
+    reply = await say(conversation, question, OfflineBackend())
+    refund_timing = await FaqEntry.objects.aget(key="refund-timing", language=language)
+    assert refund_timing.answer[:40] in reply.texts[-1]
