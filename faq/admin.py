@@ -22,6 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import editing, services
+from .admin_gaps import AnswersContentGaps  # also registers the content-gaps page
 from .exceptions import FaqEditRefused
 from .forms import FaqEntryForm, PhrasingForm, TopicEntryForm
 from .models import FaqEntry, FaqPhrasing
@@ -85,7 +86,7 @@ class MissingTranslationFilter(admin.SimpleListFilter):
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(admin.ModelAdmin):
+class FaqEntryAdmin(AnswersContentGaps, admin.ModelAdmin):
     form = FaqEntryForm
     list_display = ["question", "status", "category", "language", "translations", "updated_at"]
     list_filter = [StatusFilter, MissingTranslationFilter, "category", "language"]
@@ -142,9 +143,10 @@ class FaqEntryAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        if editing.status_button_pressed(request.POST) and "_popup" not in request.POST:
+        answering_gaps = hasattr(request, "content_gap_outcome") or hasattr(request, "content_gap_error")
+        if editing.status_button_pressed(request.POST) and "_popup" not in request.POST and not answering_gaps:
             return self._saved(request, obj)
-        return super().response_add(request, obj, post_url_continue)
+        return super().response_add(request, obj, post_url_continue)  # a new entry for content gaps: back there
 
     def response_change(self, request, obj):
         if editing.status_button_pressed(request.POST) and "_popup" not in request.POST:

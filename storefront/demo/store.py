@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from desk.demo_content import CANNED_REPLIES
 from desk.models import CannedReply
+from faq import gaps, search
 from faq.demo_content import FAQ_ENTRIES
-from faq.models import FaqEntry, FaqPhrasing
+from faq.demo_gaps import UNANSWERED_QUESTIONS
+from faq.models import FaqEntry, FaqPhrasing, UnansweredQuestion
 from helpdesk.statuses import Actor
 from orders.models import Customer, Order, OrderItem, Product, Refund
 
@@ -150,6 +152,7 @@ class DemoStore:
         self.customers()
         self.orders()
         self.faq()
+        self.content_gaps()
         self.canned_replies()
         return self.created
 
@@ -338,6 +341,22 @@ class DemoStore:
             for phrasing in entry.get("phrasings", ()):
                 _, created = FaqPhrasing.objects.get_or_create(entry=faq_entry, text=phrasing)
                 self._count("faq phrasings", created)
+
+    def content_gaps(self) -> None:
+        """Questions the demo FAQ has no article for (faq.demo_gaps), each asked as often as listed: found by text,
+        language and source, and only the missing times are added. The nearest entry is what search finds now."""
+        for question, language, source, days_ago, hour in UNANSWERED_QUESTIONS:
+            existing = UnansweredQuestion.objects.filter(text=question, language=language, source=source).count()
+            if existing >= len(days_ago):
+                continue
+            best = search.rank(question, language=language, limit=1)
+            nearest = best[0] if best and best[0].score < search.relevance_bar() else None
+            for days in days_ago[existing:]:
+                UnansweredQuestion.objects.create(
+                    text=question, terms=gaps.question_terms(question, language), language=language, source=source,
+                    asked_at=_aware(days, hour, self.today), nearest_entry_id=nearest.id if nearest else None,
+                    nearest_score=nearest.score if nearest else None)
+                self._count("questions without an answer", True)
 
     # --- canned replies (the desk's composers, "/" + shortcut) ---------------------------------------------------
     def canned_replies(self) -> None:

@@ -27,6 +27,13 @@ PAGES = [
     FrenchPage("canned replies (admin)", "/admin/desk/cannedreply/", user="admin", data=("#result_list tbody",)),
     FrenchPage("customer page", "/admin/desk/customers/{customer}/"),
     FrenchPage("KPI page", "/admin/kpis/", user="maya"),
+    FrenchPage("questions without an answer", "/admin/faq/unansweredquestion/", user="admin",
+               data=(".gap-group h2", ".gap-examples q", ".gap-nearest a")),
+    FrenchPage("FAQ entries (admin)", "/admin/faq/faqentry/", user="admin", data=("#result_list tbody",)),
+    FrenchPage("FAQ entry with its preview", "/admin/faq/faqentry/{faq_entry}/change/", user="admin",
+               data=("textarea", ".faq-preview-results td a")),
+    FrenchPage("FAQ topic side by side", "/admin/faq/faqentry/topic/{faq_key}/", user="admin",
+               data=("textarea",)),
 ]
 
 
@@ -59,8 +66,11 @@ def desk_data(demo_store):
                             priority="low", description="Please send the invoice.", customer_email=emma.email,
                             email_verified=True, customer_name=emma.name)
     in_a_thread(tickets.reply_to_customer, ticket=follow_up, agent=sam, body="Here it is, attached.")
+    from faq.models import FaqEntry
+
+    entry = FaqEntry.objects.get(key="shipping-times", language="fr")
     return {"ticket": ticket.number, "follow_up": follow_up.number, "conversation": conversation.pk,
-            "customer": emma.pk}
+            "customer": emma.pk, "faq_entry": entry.pk, "faq_key": entry.key}
 
 
 @pytest.mark.parametrize("desk_page", PAGES, ids=str)

@@ -8,7 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from faq.models import FaqEntry
+from faq.demo_gaps import UNANSWERED_QUESTIONS
+from faq.gaps import content_gaps
+from faq.models import FaqEntry, UnansweredQuestion
+from faq.search import search_faq
 from orders.models import Customer, Order, Product, Refund
 from storefront.demo.store import DemoStore
 
@@ -17,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def counts():
     return (Customer.objects.count(), Product.objects.count(), Order.objects.count(), FaqEntry.objects.count(),
-            Refund.objects.count())
+            Refund.objects.count(), UnansweredQuestion.objects.count())
 
 
 @pytest.mark.slow
@@ -41,6 +44,22 @@ def test_the_demo_store_has_the_size_the_issue_asks_for():
     assert Product.objects.count() == 15 and Customer.objects.count() == 25 and Order.objects.count() == 80
     assert FaqEntry.objects.filter(language="en").count() >= 20 and FaqEntry.objects.filter(language="fr").count() >= 20
     assert set(Order.objects.values_list("status", flat=True)) == set(Order.Status.values)
+
+
+def test_the_demo_has_questions_without_an_answer_in_both_languages_some_asked_several_times():
+    DemoStore().build()
+    DemoStore().build()
+    assert UnansweredQuestion.objects.count() == sum(len(days) for *_rest, days, _hour in UNANSWERED_QUESTIONS)
+    groups = content_gaps().groups
+    for language in ("en", "fr"):
+        assert max(g.count for g in groups if g.language == language) >= 3
+    assert any(g.nearest is not None for g in groups)
+
+
+def test_the_demo_questions_without_an_answer_are_ones_the_demo_faq_cannot_answer():
+    DemoStore().build()
+    answered = [(q, language) for q, language, *_rest in UNANSWERED_QUESTIONS if search_faq(q, language=language)]
+    assert answered == []
 
 
 def test_the_source_documents_order_belongs_to_emma_and_was_delivered_fourteen_days_ago():
