@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FaqEntry(models.Model):
@@ -28,16 +29,17 @@ class FaqEntry(models.Model):
         FRENCH = "fr", _("French")
 
     key = models.SlugField(
-        max_length=80, blank=True, help_text="Ties the translations of one topic together (same key in en and fr)."
+        _("key"), max_length=80, blank=True,
+        help_text=_("Ties the translations of one topic together (same key in en and fr)."),
     )
-    question = models.CharField(max_length=300)
-    answer = models.TextField()
-    category = models.CharField(max_length=20, choices=Category.choices)
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(pgettext_lazy("FAQ entry", "Answer"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
     published = models.BooleanField(
         _("published"), default=True, help_text=_("A draft (not published) is never shown to customers or the assistant."))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["category", "question"]

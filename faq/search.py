@@ -44,6 +44,7 @@ TYPO_CREDIT = 0.8
 MIN_PREFIX = 4
 RELATED_CREDIT = 0.7
 RELATIVE_TO_BEST = 0.75
+PHRASING_CREDIT = 0.98
 # A word the knowledge base has never seen weighs like a rare word, not like the rarest possible one.
 UNKNOWN_WEIGHT = 1.0
 
@@ -135,9 +136,12 @@ class _Index:
             frequencies = {term: len(posting) for term, posting in language.postings.items()}
             language.idf = {term: _idf(documents, frequency) for term, frequency in frequencies.items()}
             language.sorted_stems = sorted(language.idf)
+            # (terms, total weight, credit): the entry's own question first, its phrasings at PHRASING_CREDIT (a
+            # paraphrase fits a little less than the question it rewords, so the entry that asks it wins a tie).
             language.fields = {
-                entry.id: [(terms, sum(language.idf[term] for term in terms))
-                           for terms in (entry.question_terms, *entry.phrasing_terms) if terms]
+                entry.id: [(terms, sum(language.idf[term] for term in terms), credit)
+                           for terms, credit in ((entry.question_terms, 1.0),
+                                                 *((p, PHRASING_CREDIT) for p in entry.phrasing_terms)) if terms]
                 for entry in language.entries.values()}
 
     def _add(self, entry: _Entry) -> None:
@@ -239,10 +243,10 @@ class _Index:
             if (not entry.published and not include_drafts) or (category and entry.category != category):
                 continue
             fit = 0.0
-            for field_terms, field_weight in language.fields[entry_id]:
+            for field_terms, field_weight, field_credit in language.fields[entry_id]:
                 matched = sum(term_weight for term, term_weight in asked if term in field_terms)
                 if matched:
-                    fit = max(fit, matched / field_weight)
+                    fit = max(fit, field_credit * matched / field_weight)
             # An answer that holds the customer's words fits too, as much as its words count (ANSWER_ONLY).
             in_answer = sum(term_weight for term, term_weight in asked if term in entry.answer_terms)
             fit = max(fit, ANSWER_ONLY * in_answer / total)

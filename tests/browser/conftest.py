@@ -25,6 +25,28 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-dev-shm-usage"]
 
 
+KEPT_BY_FLUSHES = {"django_content_type", "auth_permission"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flushes_keep_content_types():
+    """The flush between transactional tests keeps content types and permissions (static rows made by the
+    migrations). Otherwise it recreates them under new ids (SQLite's AUTOINCREMENT, PostgreSQL's sequences go on),
+    and a live server that cached the old ids writes admin log entries that point nowhere: "FOREIGN KEY constraint
+    failed" on the second admin form a session saves."""
+    from django.core.management.commands import flush
+
+    def sql_flush(style, connection, reset_sequences=True, allow_cascade=False):
+        tables = [table for table in connection.introspection.django_table_names(only_existing=True,
+                                                                                 include_views=False)
+                  if table not in KEPT_BY_FLUSHES]
+        return connection.ops.sql_flush(style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush, "sql_flush", sql_flush)
+        yield
+
+
 @pytest.fixture(scope="session")
 def live_daphne(django_db_setup, django_db_blocker):
     server = start_daphne()
