@@ -24,6 +24,7 @@ build are not analyzed again.
 
 import bisect
 import math
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -220,10 +221,25 @@ class _Index:
 
         Relevance never exceeds coverage^w (fit is at most 1), so candidates are visited by coverage and the
         visit stops once that bound cannot beat the `limit`-th best found: on a large knowledge base a common
-        word's thousand entries are counted, not all scored."""
+        word's thousand entries are counted, not all scored.
+
+        A message of several sentences is also read sentence by sentence ("I bought the speaker three weeks ago.
+        I've decided I don't need it. Can I still send it back?"), each entry keeping its best: the story around a
+        question does not dilute it."""
         language = self.languages.get(language_code)
         if language is None or limit <= 0:
             return []
+        parts = _sentences(query)
+        if parts:
+            merged: dict[int, float] = {}
+            for part in [query, *parts]:
+                for relevance, entry in self._score(language, language_code, part, limit, category, include_drafts):
+                    merged[entry.id] = max(merged.get(entry.id, 0.0), relevance)
+            best = sorted(((-relevance, entry_id) for entry_id, relevance in merged.items()))[:limit]
+            return [(-negative, language.entries[entry_id]) for negative, entry_id in best]
+        return self._score(language, language_code, query, limit, category, include_drafts)
+
+    def _score(self, language, language_code, query, limit, category, include_drafts):
         terms = self.query_terms(query, language_code)
         total = sum(weight for _term, weight, _credit in terms)
         if not total:
@@ -254,6 +270,15 @@ class _Index:
             bisect.insort(best, (-relevance, entry_id))
             del best[limit:]
         return [(-negative, language.entries[entry_id]) for negative, entry_id in best]
+
+
+_SENTENCE = re.compile(r"[.!?;\n]+")
+
+
+def _sentences(query: str) -> list[str]:
+    """The sentences of a message that has several with three words or more that are not stop words."""
+    parts = [part for part in _SENTENCE.split(query or "") if len(text.words(part)) >= 3]
+    return parts if len(parts) > 1 else []
 
 
 _lock = threading.Lock()

@@ -146,3 +146,13 @@ def test_an_entry_far_below_the_best_is_not_offered_beside_it(knowledge):
     FaqPhrasing.objects.create(entry=knowledge["refund"], text="how long does a refund take")
     assert rank("How long does delivery take?", language="en")[1].id == knowledge["refund"].id
     assert ids(search_faq("How long does delivery take?", language="en")) == [knowledge["delivery"].id]
+
+
+def test_the_story_around_a_question_does_not_hide_its_answer():
+    from storefront.demo.store import DemoStore
+
+    DemoStore().faq()
+    message = ("We moved house last month and the kids have been using the new speaker every day in the garden, it "
+               "sounds great. My partner wants one for the office too, maybe the black model with the bigger "
+               "battery. How much does express shipping cost?")
+    assert [hit.key for hit in search_faq(message, language="en")][:1] == ["shipping-cost"]
