@@ -22,14 +22,18 @@ def _nearest(question: str, language: str):
 
 
 def note_unanswered_search(conversation: Conversation, *, query: str, nearest=None) -> None:
-    """The knowledge base had nothing at or above the relevance bar for what the customer asked."""
-    question = _question(conversation, query)
-    gaps.record_unanswered(question, language=conversation.language, source=UnansweredQuestion.Source.SEARCH,
-                           conversation_id=conversation.pk, nearest=nearest or _nearest(question, conversation.language))
+    """The knowledge base had nothing at or above the relevance bar for what the customer asked (`nearest`: the
+    entry the search came closest with, faq.search.Lookup)."""
+    gaps.record_unanswered(_question(conversation, query), language=conversation.language,
+                           source=UnansweredQuestion.Source.SEARCH, conversation_id=conversation.pk, nearest=nearest)
 
 
 def withdraw_unanswered_search(conversation: Conversation) -> None:
-    """A later search for the same customer question found an answer (the model tried other words): not a gap."""
+    """A later search for the same customer question found an answer (the model tried other words): not a gap.
+    Reads the customer's question only when the conversation has an open search gap (most never do)."""
+    if not UnansweredQuestion.objects.filter(conversation_id=conversation.pk, source=UnansweredQuestion.Source.SEARCH,
+                                             state=UnansweredQuestion.State.OPEN).exists():
+        return
     question = _question(conversation)
     if question:
         gaps.withdraw(question, language=conversation.language, source=UnansweredQuestion.Source.SEARCH,

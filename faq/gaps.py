@@ -76,7 +76,7 @@ def record_unanswered(question: str, *, language: str, source: str, conversation
 
     A question already marked ignored is recorded as ignored (the admin decided it needs no article); nothing is
     recorded for text with no content words ("ok", "?")."""
-    masked = " ".join(mask_pii(question or "").split())[:MAX_TEXT]
+    masked = _masked(question)
     language = language if language in text.LANGUAGES else "en"
     terms = question_terms(masked, language)
     if not terms:
@@ -90,16 +90,20 @@ def record_unanswered(question: str, *, language: str, source: str, conversation
     nearest_entry = None
     if nearest is not None:
         nearest_entry = FaqEntry.objects.filter(pk=nearest.id).first()
-    with transaction.atomic():
-        return UnansweredQuestion.objects.create(
-            text=masked, terms=terms, language=language, source=source, conversation_id=conversation_id,
-            ticket_number=ticket_number or "", nearest_entry=nearest_entry,
-            nearest_score=nearest.score if nearest is not None else None, state=state)
+    return UnansweredQuestion.objects.create(
+        text=masked, terms=terms, language=language, source=source, conversation_id=conversation_id,
+        ticket_number=ticket_number or "", nearest_entry=nearest_entry,
+        nearest_score=nearest.score if nearest is not None else None, state=state)
+
+
+def _masked(question: str) -> str:
+    """What is kept of a customer's question: personal data masked, spaces collapsed, at most MAX_TEXT."""
+    return " ".join(mask_pii(question or "").split())[:MAX_TEXT]
 
 
 def withdraw(question: str, *, language: str, source: str, conversation_id) -> int:
     """Forget the open question recorded for this conversation with this wording (it was answered after all)."""
-    terms = " ".join(sorted(set(text.analyze(mask_pii(question or ""), language))))
+    terms = question_terms(_masked(question), language)
     deleted, _ = UnansweredQuestion.objects.filter(
         conversation_id=conversation_id, source=source, terms=terms, state=UnansweredQuestion.State.OPEN).delete()
     return deleted
@@ -150,8 +154,8 @@ def _greedy(wordings: list[frozenset], idf: dict[str, float]) -> list[list[int]]
 
 def cluster(wordings: list[frozenset], knowledge_base: list[frozenset] = ()) -> list[list[int]]:
     """`wordings` (term sets, most asked first) grouped by similarity: lists of their indexes, each list in the
-    order given. `knowledge_base`: one term set per entry of the same language (its question, phrasings and answer),
-    which tells the words every article uses."""
+    order given. `knowledge_base`: one term set per entry of the same language (its question and answer), which
+    tells the words every article uses."""
     knowledge_base = list(knowledge_base)
     first = _greedy(wordings, _idf([*knowledge_base, *set(wordings)]))
     topics = [frozenset().union(*(wordings[i] for i in members)) for members in first]

@@ -16,8 +16,8 @@ the customer's that the knowledge base has never seen counts against coverage (a
 not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo) or
 of a known word's family (a stem that starts with it or that it starts with: "livreur" and "livrez").
 
-The index lives in the process and is rebuilt when the table changes: every search first reads the table's
-fingerprint (one aggregate query), so an admin's edit is searchable the moment it is saved whichever process
+The index lives in the process and is rebuilt when the table changes: every search first reads the tables'
+fingerprint (one aggregate query on entries, one on phrasings), so an admin's edit is searchable the moment it is saved whichever process
 answers next (and a save in this process marks the index stale at once); entries not changed since the previous
 build are not analyzed again.
 """
@@ -75,7 +75,8 @@ class _Entry:
     category: str
     language: str
     published: bool
-    stamp: object
+    stamp: tuple  # (updated_at, phrasings): unchanged, the analysis is reused
+    phrasings: tuple
     question_terms: frozenset
     phrasing_terms: tuple  # one frozenset per phrasing
     answer_terms: frozenset
@@ -88,7 +89,7 @@ class _Language:
     postings: dict = field(default_factory=lambda: defaultdict(dict))
     idf: dict = field(default_factory=dict)
     sorted_stems: list = field(default_factory=list)
-    fields: dict = field(default_factory=dict)  # entry id -> [(question or phrasing terms, their total weight)]
+    fields: dict = field(default_factory=dict)  # entry id -> [(question or phrasing terms, total weight, credit)]
     raw_words: dict = field(default_factory=dict)  # folded word (4 letters or more) -> its stem, for typos
     deletions: dict = field(default_factory=lambda: defaultdict(set))  # word minus one letter -> words
 
@@ -125,7 +126,7 @@ class _Index:
                 entry = _Entry(
                     id=row["id"], key=row["key"], question=row["question"], answer=row["answer"],
                     category=row["category"], language=language, published=row["published"],
-                    stamp=(row["updated_at"], own),
+                    stamp=(row["updated_at"], own), phrasings=own,
                     question_terms=frozenset(text.analyze(row["question"], language)),
                     phrasing_terms=tuple(frozenset(text.analyze(p, language)) for p in own),
                     answer_terms=frozenset(text.analyze(row["answer"], language)),
@@ -153,7 +154,7 @@ class _Index:
             language.postings[term][entry.id] = 1.0
         for term in entry.answer_terms - asked:
             language.postings[term][entry.id] = ANSWER_ONLY
-        for source in (entry.question, entry.answer, *entry.stamp[1]):
+        for source in (entry.question, entry.answer, *entry.phrasings):
             found = [word for word in text.words(source) if len(word) >= 4 and word not in language.raw_words]
             for word, stem in zip(found, text.stems(found, entry.language), strict=True):
                 language.raw_words[word] = stem
@@ -335,17 +336,34 @@ def rank(query: str, *, language: str = "en", category: str | None = None, limit
     return [_hit(score, entry) for score, entry in scored]
 
 
-def search_faq(query: str, *, language: str = "en", category: str | None = None, limit: int = 3) -> list[FaqHit]:
+@dataclass(frozen=True)
+class Lookup:
+    """What the knowledge base says to a question: the entries that answer it (empty: none does), and when none
+    does, the entry that came closest in the asked language (for the content-gaps page)."""
+
+    hits: list[FaqHit]
+    nearest: FaqHit | None = None
+
+
+def lookup(query: str, *, language: str = "en", category: str | None = None, limit: int = 3) -> Lookup:
     """The published entries that answer `query` (relevance at or above the bar), best first; in `language`, or in
-    the other language when none in `language` does. An empty list means the knowledge base has no answer.
+    the other language when none in `language` does.
 
     An entry far below the best one (under RELATIVE_TO_BEST of its relevance) is not offered beside it: "How long
     does delivery take?" answers with the delivery article, not also with "How long does a refund take?"."""
     index = current_index()
     bar = relevance_bar()
+    nearest = None
     for code in [language, *[other for other in text.LANGUAGES if other != language]]:
         scored = index.score(query, code, limit=limit, category=category)
         if scored and scored[0][0] >= bar:
             floor = max(bar, RELATIVE_TO_BEST * scored[0][0])
-            return [_hit(score, entry) for score, entry in scored if score >= floor]
-    return []
+            return Lookup([_hit(score, entry) for score, entry in scored if score >= floor])
+        if scored and code == language:
+            nearest = _hit(*scored[0])
+    return Lookup([], nearest)
+
+
+def search_faq(query: str, *, language: str = "en", category: str | None = None, limit: int = 3) -> list[FaqHit]:
+    """lookup's answers: an empty list means the knowledge base has no answer."""
+    return lookup(query, language=language, category=category, limit=limit).hits
