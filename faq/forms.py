@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import FaqEntry, FaqPhrasing
-from .services import MAX_PHRASING, TopicEdit, normalize_phrasing
+from .models import MAX_PHRASING, FaqEntry, FaqPhrasing
+from .services import TopicEdit
 
-# The model's fields carry no translated names: the forms give them theirs.
+# The forms' labels, capitalized (the model's verbose names are lower case, for the admin's lists and filters).
 LABELS = {"question": pgettext_lazy("FAQ entry", "Question"), "answer": pgettext_lazy("FAQ entry", "Answer"),
           "category": _("Category"), "language": _("Language"), "key": _("Key")}
 STATUS_DRAFT = "draft"
@@ -56,7 +56,7 @@ class PhrasingForm(forms.ModelForm):
                                 "entry when a customer's question matches any of them.")}
 
     def clean_text(self):
-        return normalize_phrasing(self.cleaned_data["text"])
+        return FaqPhrasing.normalize(self.cleaned_data["text"])
 
 
 class TopicEntryForm(forms.ModelForm):
@@ -91,7 +91,7 @@ class TopicEntryForm(forms.ModelForm):
             self.initial["phrasings"] = "\n".join(phrasing.text for phrasing in self.instance.phrasings.all())
 
     def clean_phrasings(self) -> list[str]:
-        lines = [normalize_phrasing(line) for line in self.cleaned_data["phrasings"].splitlines()]
+        lines = [FaqPhrasing.normalize(line) for line in self.cleaned_data["phrasings"].splitlines()]
         too_long = [number for number, line in enumerate(lines, 1) if len(line) > MAX_PHRASING]
         if too_long:
             raise forms.ValidationError(ngettext(

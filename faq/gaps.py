@@ -44,7 +44,7 @@ from helpdesk.pii import mask_pii
 
 from . import search, text
 from .exceptions import ContentGapError
-from .models import FaqEntry, FaqPhrasing, UnansweredQuestion
+from .models import MAX_PHRASING, FaqEntry, FaqPhrasing, UnansweredQuestion
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ MAX_EXAMPLES = 5
 MAX_ACTION_IDS = 500
 MAX_PHRASINGS = 20
 MAX_CHECKS = 20  # wordings searched again after an action, to tell whether the same questions now find the entry
-PHRASING_LENGTH = 300
 
 State = UnansweredQuestion.State
 
@@ -491,11 +490,11 @@ def _mark(wordings: list[Wording], *, state: str, user, entry: FaqEntry | None =
 
 
 def _phrasing(value: str) -> str:
-    value = " ".join(value.split())
-    if len(value) <= PHRASING_LENGTH:
+    value = FaqPhrasing.normalize(value)
+    if len(value) <= MAX_PHRASING:
         return value
-    cut = value[:PHRASING_LENGTH + 1].rsplit(" ", 1)[0]
-    return (cut if len(cut) >= PHRASING_LENGTH // 2 else value)[:PHRASING_LENGTH]
+    cut = value[:MAX_PHRASING + 1].rsplit(" ", 1)[0]
+    return (cut if len(cut) >= MAX_PHRASING // 2 else value)[:MAX_PHRASING]
 
 
 def _add_phrasings(entry: FaqEntry, wordings: list[Wording]) -> list[str]:

@@ -56,13 +56,16 @@ class FaqEntry(models.Model):
         return self.question
 
 
+MAX_PHRASING = 300
+
+
 class FaqPhrasing(models.Model):
     """Another way customers ask an entry's question ("how customers ask this"), searched with the entry.
 
     Saving or deleting one touches its entry, so the search index (which watches entries) sees the change."""
 
     entry = models.ForeignKey(FaqEntry, on_delete=models.CASCADE, related_name="phrasings")
-    text = models.CharField(_("phrasing"), max_length=300)
+    text = models.CharField(_("phrasing"), max_length=MAX_PHRASING)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,8 +77,13 @@ class FaqPhrasing(models.Model):
     def __str__(self):
         return self.text
 
+    @staticmethod
+    def normalize(text: str) -> str:
+        """A phrasing as it is stored and compared: inner whitespace collapsed, trimmed."""
+        return " ".join((text or "").split())
+
     def save(self, *args, **kwargs):
-        self.text = " ".join((self.text or "").split())[:300]
+        self.text = self.normalize(self.text)[:MAX_PHRASING]
         super().save(*args, **kwargs)
         FaqEntry.objects.filter(pk=self.entry_id).update(updated_at=timezone.now())
 

@@ -18,7 +18,6 @@ from django.utils.translation import gettext
 from .exceptions import FaqEditRefused, TopicChanged, TopicKeyTaken
 from .models import FaqEntry, FaqPhrasing
 
-MAX_PHRASING = FaqPhrasing._meta.get_field("text").max_length
 MAX_KEY = FaqEntry._meta.get_field("key").max_length
 
 
@@ -28,15 +27,10 @@ def set_published(*, entries: QuerySet[FaqEntry], published: bool) -> int:
     return entries.exclude(published=published).update(published=published, updated_at=timezone.now())
 
 
-def normalize_phrasing(text: str) -> str:
-    """A phrasing as it is stored: inner whitespace collapsed, trimmed (FaqPhrasing.save does the same)."""
-    return " ".join((text or "").split())
-
-
 def replace_phrasings(*, entry: FaqEntry, texts: Iterable[str]) -> None:
     """Make `texts` (normalized, blanks and repeats dropped, in order) the entry's phrasings: the ones kept are left
     as they are, the others deleted, the new ones added. Call inside the transaction that saves the entry."""
-    wanted = list(dict.fromkeys(t for t in (normalize_phrasing(text) for text in texts) if t))
+    wanted = list(dict.fromkeys(t for t in (FaqPhrasing.normalize(text) for text in texts) if t))
     existing = {phrasing.text: phrasing for phrasing in entry.phrasings.all()}
     for text, phrasing in existing.items():
         if text not in wanted:
