@@ -11,7 +11,7 @@ PYTHON_BIN := $(shell for p in python3.12 python3.13 python3.14 python3 python; 
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: run test lint install migrate demo static browser-deps bench lock check clean
+.PHONY: run test lint install migrate demo static browser-deps deploy-deps production bench lock check clean
 
 $(VENV)/.installed: requirements.lock
 	@test -n "$(PYTHON_BIN)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
@@ -56,8 +56,22 @@ browser-deps:
 		else echo "chromium missing and apt-get unavailable: browser tests will skip"; fi; \
 	fi
 
+# The production stack (deploy/): nginx in front of WEB_PROCESSES daphne processes under supervisor, on
+# DATABASE_URL (PostgreSQL) and REDIS_URL, from the environment or .env. Blocking, like `make run`.
+production: install deploy-deps
+	$(PY) deploy/stack.py
+
+# nginx for `make production` and the stack test; installed when we can (root with apt), else that test skips.
+deploy-deps:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing nginx for the production stack…"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+		else echo "nginx missing and apt-get unavailable: install it for make production"; fi; \
+	fi
+
 # The browser tests run in their own process (see tests/browser/conftest.py).
-test: install browser-deps
+test: install browser-deps deploy-deps
 	$(PY) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 

@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import socket
+import time
 import uuid
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from conversations import services as conversations
 from conversations.handoff import pending_offline_handoff
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.sinks import ChannelLayerSink, TurnSink
+from helpdesk import health, metrics
 from helpdesk.db import in_thread
 from helpdesk.realtime import abroadcast, conversation_group
 
@@ -59,11 +61,16 @@ PROCESS_ID = f"{socket.gethostname()[:30]}:{os.getpid()}:"
 
 
 # --- scheduling ---------------------------------------------------------------------------------------------------
-def ensure_turn(conversation_id, *, sink: TurnSink | None = None, backend=None) -> asyncio.Task:
-    """Start answering the conversation in the background unless this process already is. Returns the task."""
+def ensure_turn(conversation_id, *, sink: TurnSink | None = None, backend=None) -> asyncio.Task | None:
+    """Start answering the conversation in the background unless this process already is. Returns the task.
+
+    A process shutting down (helpdesk.health.state.draining) starts no new turn: the message is stored, and the
+    process the customer reconnects to answers it (or the running task of this one, while the drain lasts)."""
     key = str(conversation_id)
     task = _running.get(key)
     _recheck.add(key)  # a running task may be deciding it is done: make it look again
+    if (task is None or task.done()) and health.state.draining:
+        return None
     if task is None or task.done():
         task = asyncio.get_running_loop().create_task(
             answer_pending(conversation_id, sink=sink, backend=backend), name=f"turn-{key}"
@@ -71,6 +78,11 @@ def ensure_turn(conversation_id, *, sink: TurnSink | None = None, backend=None) 
         _running[key] = task
         task.add_done_callback(lambda finished, key=key: _forget(key, finished))
     return task
+
+
+def running_turns() -> dict[str, asyncio.Task]:
+    """The conversations this process is answering now (by id), and their tasks."""
+    return {key: task for key, task in _running.items() if not task.done()}
 
 
 def _forget(key: str, task: asyncio.Task) -> None:
@@ -106,7 +118,8 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
                     conversation = await in_thread(_load)(conversation_id)
                     if await in_thread(_pending_customer_seq)(conversation) is None:
                         break
-                    outcome = await run_turn(conversation, sink=sink, backend=backend or get_backend(), lease=lease)
+                    outcome = await observed_turn(conversation, sink=sink, backend=backend or get_backend(),
+                                                  lease=lease)
                     if outcome.failed == "database" or lease.lost:
                         return  # unanswered messages wait for the next message, a reconnect or the lease's owner
             finally:
@@ -270,6 +283,57 @@ class _HandedOver(Exception):
         self.said = said
 
 
+class _FirstWordClock:
+    """A sink that notes when the customer saw the turn's first word (a delta, or a whole stored message)."""
+
+    def __init__(self, sink: TurnSink):
+        self.sink = sink
+        self.first_word_at: float | None = None
+
+    def _saw(self) -> None:
+        if self.first_word_at is None:
+            self.first_word_at = time.monotonic()
+
+    async def delta(self, seq, text):
+        self._saw()
+        await self.sink.delta(seq, text)
+
+    async def message(self, message):
+        self._saw()
+        await self.sink.message(message)
+
+    def __getattr__(self, name):
+        return getattr(self.sink, name)
+
+
+async def observed_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease) -> TurnOutcome:
+    """run_turn, counted: the metrics (helpdesk.metrics) and one log line per turn with its conversation, timings
+    and usage (JSON fields under LOG_FORMAT=json; the PII filter sees it like every record)."""
+    clock = _FirstWordClock(sink)
+    started = time.monotonic()
+    outcome = await run_turn(conversation, sink=clock, backend=backend, lease=lease)
+    seconds = time.monotonic() - started
+    first_word = clock.first_word_at - started if clock.first_word_at is not None else None
+    result = outcome.failed or ("handed_off" if outcome.handed_off else "answered")
+    usage = outcome.usage
+    metrics.record_turn(backend=backend.name, outcome=result, seconds=seconds, first_word_seconds=first_word,
+                        calls=outcome.model_calls, usage=usage)
+    log.info(
+        "turn of %s %s in %.0f ms (first word %s), %d model calls, tokens %d in, %d out, %d cache read, %d cache write",
+        conversation.pk, result, seconds * 1000, f"{first_word * 1000:.0f} ms" if first_word is not None else "none",
+        outcome.model_calls, usage.input_tokens, usage.output_tokens, usage.cache_read_tokens,
+        usage.cache_write_tokens,
+        extra={"event": "turn", "conversation": str(conversation.pk), "backend": backend.name, "outcome": result,
+               "turn_ms": round(seconds * 1000, 1),
+               "first_word_ms": round(first_word * 1000, 1) if first_word is not None else None,
+               "model_calls": outcome.model_calls,
+               "usage": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+                         "cache_read_tokens": usage.cache_read_tokens,
+                         "cache_write_tokens": usage.cache_write_tokens}},
+    )
+    return outcome
+
+
 async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease) -> TurnOutcome:
     """Answer the latest customer messages of `conversation` (status bot). Never raises to the caller: every
     failure ends with the customer told (a stored apology, or an error frame when the database is away)."""
@@ -361,6 +425,7 @@ async def _tool_loop(turn: _Turn, *, sink: TurnSink, backend) -> TurnOutcome:
             final = await _call_model(backend, request, sink, turn)
         except LLMError as error:
             log.warning("model call failed for %s: %s", conversation.pk, error)
+            metrics.record_model_error(backend.name, error.kind)
             await in_thread(conversations.log_event)(
                 conversation.pk, ConversationEvent.Kind.FAULT, "system", f"model {error.kind}"
             )

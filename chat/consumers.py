@@ -20,6 +20,7 @@ class CustomerConsumer(ConversationConsumer):
     """The storefront chat socket: one per tab. Bound to the browser session and, when logged in, the customer."""
 
     frame_types = ("message", "resume", "typing", "csat", "close")
+    socket_kind = "customer"
 
     async def connect(self):
         await super().connect()

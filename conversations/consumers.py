@@ -14,6 +14,7 @@ import logging
 import math
 import re
 import time
+import weakref
 from collections import deque
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -22,6 +23,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from helpdesk import metrics
 from helpdesk.db import in_thread
 from helpdesk.exceptions import HelpdeskError
 from helpdesk.realtime import layer_health
@@ -35,6 +37,9 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 16_384
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ANY_FRAME_LIMIT = 30  # all frame types, per rate window (typing included)
+# Close code of a socket this process closes because it is shutting down: clients reconnect at once, elsewhere.
+# (1012 "service restart" is the standard's, but autobahn lets a server send only 1000 or 3000-4999.)
+SERVICE_RESTART = 4012
 # A wake-up whose database read failed (a connection reset under it) is tried once more after this long.
 EVENT_RETRY_SECONDS = 0.2
 
@@ -59,6 +64,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     frame_types: tuple[str, ...] = ()
     language = "en"
+    socket_kind = "socket"  # the open-sockets metric's label
+    # Every accepted socket of this process, so that a graceful shutdown can close them (operations.serving).
+    accepted: weakref.WeakSet = weakref.WeakSet()
 
     async def connect(self):
         self.frame_times: deque[float] = deque()
@@ -68,7 +76,15 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message):
         layer_health(self.channel_layer).forget(self)
+        if self in JsonFrameConsumer.accepted:
+            JsonFrameConsumer.accepted.discard(self)
+            metrics.socket_closed(self.socket_kind)
         await super().websocket_disconnect(message)
+
+    async def close_for_restart(self) -> None:
+        """This process is shutting down: close with SERVICE_RESTART, and the client reconnects to another
+        process, which replays from the database whatever this one did not send."""
+        await self.close(code=SERVICE_RESTART)
 
     async def disconnect(self, code):
         for group in self.groups_joined:
@@ -89,6 +105,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         down now; a group another socket of this process joined needs no Redis call, so joining it says nothing
         about the outage)."""
         await self.accept()
+        JsonFrameConsumer.accepted.add(self)
+        metrics.socket_opened(self.socket_kind)
         layer_health(self.channel_layer).listen(self)
 
     async def dispatch(self, message):

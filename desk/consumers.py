@@ -42,6 +42,7 @@ class AgentConsumer(ConversationConsumer):
 
     frame_types = ("resume", "message", "typing", "take_over", "resolve", "hand_back", "note", "transfer")
     for_agent = True
+    socket_kind = "agent"
 
     async def connect(self):
         await super().connect()
@@ -179,6 +180,7 @@ class QueueConsumer(JsonFrameConsumer):
     """The agents' queue: tells every open admin queue page that a ticket arrived, moved or was taken."""
 
     frame_types = ()
+    socket_kind = "queue"
 
     async def connect(self):
         await super().connect()

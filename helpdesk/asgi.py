@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (session + auth, origin checked)."""
+"""ASGI entry point: HTTP through Django (after /healthz and /readyz, helpdesk.health), websockets through Channels
+(session + auth, origin checked)."""
 
 import os
 
@@ -15,6 +16,7 @@ from channels.security.websocket import WebsocketDenier  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from .health import HealthEndpoints  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -108,7 +110,7 @@ class SameOriginValidator:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HealthEndpoints(django_asgi_app),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from .logs import extra_fields
+
 DEFAULT_PHONE_REGIONS = ("US", "FR", "GB", "DE", "BE", "CH", "ES", "IT", "NL", "CA")
 
 _EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
@@ -268,7 +270,8 @@ class PiiMaskingFilter(logging.Filter):
     """Masks emails, card numbers, phone numbers, IBANs and secrets in every log record.
 
     The message is formatted with its arguments first, then masked, so a PII value passed as a %-argument is
-    caught too. Exception text is masked by formatting it into the message.
+    caught too. Exception text is masked by formatting it into the message. Fields passed with `extra=` (which
+    the JSON formatter writes out, helpdesk.logs) are masked too, strings inside dicts and lists included.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -282,4 +285,16 @@ class PiiMaskingFilter(logging.Filter):
             record.exc_text = mask_pii(record.exc_text)
         record.msg = mask_pii(message)
         record.args = None
+        for name, value in extra_fields(record).items():
+            setattr(record, name, _masked(value))
         return True
+
+
+def _masked(value):
+    if isinstance(value, str):
+        return mask_pii(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(item) for item in value]
+    return value

@@ -16,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from . import metrics
 from .fingerprints import session_fingerprint
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class LayerHealth:
         return "publish" not in self.failing or time.monotonic() - self.publish_failed_at >= self.RETRY_PUBLISH_SECONDS
 
     def report_failure(self, source: str, error: BaseException | None = None) -> None:
+        if source not in self.failing:
+            metrics.record_channel_layer_failure(source)
         if source == "publish":
             self.publish_failed_at = time.monotonic()
             self._probe_publishing()

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "desk",
     "analytics",
     "evaluation",
+    "operations",
     "storefront",
 ]
 
@@ -290,29 +291,46 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# Behind TLS (nginx terminates it, deploy/): HTTPS redirect, secure cookies, HSTS. On by default with DEBUG off;
+# `make production` serves plain HTTP on 127.0.0.1 for trying the stack, and turns it off there.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[
+        f"{'https' if HTTPS else 'http'}://{h}" for h in ALLOWED_HOSTS])
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+if HTTPS:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+
+# --- Operations (deploy/) ------------------------------------------------------------------------------------------
+# /metrics answers a request carrying `Authorization: Bearer <METRICS_TOKEN>`, or a staff user's.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# On SIGTERM (`manage.py serve`) a process stops accepting sockets and lets running turns finish for at most this
+# long; then it stops the rest (their leases released, so another process answers at once) and closes its sockets.
+SHUTDOWN_DRAIN_SECONDS = env.float("SHUTDOWN_DRAIN_SECONDS", default=20.0)
 
 # --- Logging: every record passes through the PII filter --------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# plain: one readable line per record; json: one JSON object per line (helpdesk.logs), for a log collector.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_pii": {"()": "helpdesk.pii.PiiMaskingFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+                   "json": {"()": "helpdesk.logs.JsonLinesFormatter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"], "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"], "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

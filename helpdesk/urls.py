@@ -25,5 +25,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", FaviconRedirect.as_view()),
+    path("", include("operations.urls")),
     path("", include("storefront.urls")),
 ]

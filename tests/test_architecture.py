@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 APPS = ["helpdesk", "orders", "faq", "tickets", "conversations", "assistant", "chat", "desk", "analytics",
-        "evaluation", "storefront"]
+        "evaluation", "operations", "storefront"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 pytestmark = [pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter not installed")]

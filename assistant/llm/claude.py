@@ -22,6 +22,7 @@ import httpx2
 from django.conf import settings
 
 from assistant.llm.base import FinalMessage, LLMError, LLMRequest, StreamEvent, TextDelta, ToolUseStarted, Usage
+from helpdesk import metrics
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class ClaudeBackend:
             base_url=base_url or settings.ANTHROPIC_BASE_URL,
             timeout=self.timeout,
             max_retries=settings.ANTHROPIC_MAX_RETRIES if max_retries is None else max_retries,
+            http_client=anthropic.DefaultAsyncHttpxClient(event_hooks={"request": [_count_sdk_retry]}),
         )
         # However many retries the SDK makes (and however long a retry-after asks us to wait), a call ends here.
         self.deadline = settings.LLM_CALL_DEADLINE_SECONDS
@@ -108,17 +110,20 @@ class ClaudeBackend:
                 retryable = kind in ("overloaded", "unavailable", "rate_limited") and not streamed
                 log.warning("Claude call failed (%s, attempt %d): %s", kind, attempt + 1, error)
                 if retryable and attempt < INCOMPLETE_RETRIES:
+                    metrics.record_model_retry(self.name)
                     await asyncio.sleep(0.5 * (attempt + 1))
                     continue
                 raise LLMError(kind, str(error), streamed=streamed) from error
             except Exception as error:
                 log.warning("Claude stream was malformed (attempt %d): %r", attempt + 1, error)
                 if not streamed and attempt < INCOMPLETE_RETRIES:
+                    metrics.record_model_retry(self.name)
                     continue
                 raise LLMError("malformed", f"{type(error).__name__}: {error}", streamed=streamed) from error
             if message.stop_reason is None:
                 log.warning("Claude stream ended without message_stop (attempt %d)", attempt + 1)
                 if not streamed and attempt < INCOMPLETE_RETRIES:
+                    metrics.record_model_retry(self.name)
                     continue
                 raise LLMError("incomplete", "the stream ended early", streamed=streamed)
             if message.stop_reason == "refusal":
@@ -146,6 +151,12 @@ class ClaudeBackend:
         except (anthropic.APIError, httpx2.HTTPError, TimeoutError) as error:
             raise LLMError(_error_kind(error), str(error)) from error
         return "".join(block.text for block in message.content if block.type == "text")
+
+
+async def _count_sdk_retry(request) -> None:
+    """The SDK's own retries (429, 5xx, connection errors) are invisible to us but for this header it sends."""
+    if request.headers.get("x-stainless-retry-count", "0") != "0":
+        metrics.record_model_retry(ClaudeBackend.name)
 
 
 def _block_to_dict(block) -> dict:
