@@ -47,6 +47,11 @@ def render(template: str, values: dict) -> str:
     return re.sub(r"\{\{([A-Z_]+)\}\}", fill, template)
 
 
+def find_nginx() -> str:
+    """nginx on the PATH, or where Debian puts it (/usr/sbin is not on every user's PATH); "" if neither."""
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+
+
 def settings_from(environ: dict) -> tuple[dict, dict]:
     """(what the templates need, the environment of every process) from the environment and .env."""
     env = {**read_dotenv(ROOT / ".env"), **environ}
@@ -62,7 +67,7 @@ def settings_from(environ: dict) -> tuple[dict, dict]:
     server_name = env.get("SERVER_NAME", "_")
     hosts = ["127.0.0.1", "localhost"] + ([server_name] if server_name != "_" else [])
     drain = float(env.get("SHUTDOWN_DRAIN_SECONDS", "20"))
-    nginx = env.get("NGINX") or shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    nginx = env.get("NGINX") or find_nginx()
     if not nginx:
         raise StackError("nginx is not installed (Debian: apt install nginx)")
 

@@ -74,7 +74,9 @@ def text_of(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def start_daphne(env_overrides: dict | None = None, *, name="daphne") -> LiveDaphne:
+def start_daphne(env_overrides: dict | None = None, *, name="daphne", graceful=False) -> LiveDaphne:
+    """daphne on a free port, wired to the test database; `graceful`: through `manage.py serve`, as deploy/ runs it
+    (SIGTERM drains instead of stopping at once)."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"{name}-{port}.log"
@@ -83,8 +85,10 @@ def start_daphne(env_overrides: dict | None = None, *, name="daphne") -> LiveDap
     # Emails are written as files (one per message) and their links point at this server.
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "DEBUG": "true", "PYTHONUNBUFFERED": "1",
            "EMAIL_URL": f"filemail://{mail_dir}", "PUBLIC_URL": f"http://127.0.0.1:{port}", **(env_overrides or {})}
+    command = ([sys.executable, "manage.py", "serve"] if graceful else
+               [sys.executable, "-m", "daphne"]) + ["-b", "127.0.0.1", "-p", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
+        command + ([] if graceful else ["helpdesk.asgi:application"]),
         cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
