@@ -301,12 +301,14 @@ class _Index:
         return min(candidates, key=lambda w: (-len(language.postings.get(language.raw_words[w], ())), w))
 
     def score(self, query: str, language_code: str, *, limit: int, category=None,
-              include_drafts=False) -> list[tuple[float, _Entry]]:
+              include_drafts=False, pruned=True) -> list[tuple[float, _Entry]]:
         """The `limit` entries most relevant to the query, with their relevance, best first.
 
         Relevance never exceeds coverage^w (fit is at most 1), so candidates are visited by coverage and the
-        visit stops once that bound cannot beat the `limit`-th best found: on a large knowledge base a common
-        word's thousand entries are counted, not all scored.
+        visit stops once that bound cannot beat the `limit`-th best found; and an entry whose relevance cannot
+        reach the `limit`-th is not scored (_rank_pruned; `pruned=False`: the plain visit, _rank_by_coverage, which
+        gives the same results): on a large knowledge base a common word's thousand entries are neither summed nor
+        scored one by one.
 
         A message of several sentences is also read sentence by sentence ("I bought the speaker three weeks ago.
         I've decided I don't need it. Can I still send it back?"), each entry keeping its best: the story around a
@@ -318,11 +320,12 @@ class _Index:
         if parts:
             merged: dict[int, float] = {}
             for part in [query, *parts]:
-                for relevance, entry in self._score(language, language_code, part, limit, category, include_drafts):
+                for relevance, entry in self._score(language, language_code, part, limit, category, include_drafts,
+                                                    pruned):
                     merged[entry.id] = max(merged.get(entry.id, 0.0), relevance)
             best = sorted(((-relevance, entry_id) for entry_id, relevance in merged.items()))[:limit]
             return [(-negative, language.entries[entry_id]) for negative, entry_id in best]
-        return self._score(language, language_code, query, limit, category, include_drafts)
+        return self._score(language, language_code, query, limit, category, include_drafts, pruned)
 
     def _score(self, language, language_code, query, limit, category, include_drafts, pruned=True):
         terms = self.query_terms(query, language_code)
