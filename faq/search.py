@@ -157,11 +157,14 @@ class _Bits:
         position = {entry_id: i for i, entry_id in enumerate(ids)}
         shortest = {entry_id: min((weight for _terms, weight, _credit in language.fields[entry_id]),
                                   default=math.inf) for entry_id in ids}
-        terms = {}
+        terms, size = {}, len(ids) // 8 + 1
         for term, posting in language.postings.items():
             if len(posting) >= COMMON_POSTINGS:
-                terms[term] = (_mask(position[e] for e, strength in posting.items() if strength == 1.0),
-                               _mask(position[e] for e, strength in posting.items() if strength != 1.0))
+                asking, answering = bytearray(size), bytearray(size)
+                for entry_id, strength in posting.items():
+                    i = position[entry_id]
+                    (asking if strength == 1.0 else answering)[i >> 3] |= 1 << (i & 7)
+                terms[term] = (int.from_bytes(asking, "little"), int.from_bytes(answering, "little"))
         categories = defaultdict(list)
         for entry_id in ids:
             categories[language.entries[entry_id].category].append(position[entry_id])
