@@ -23,7 +23,7 @@ at once); entries not changed since the previous build are not analyzed again.
 
 Ranking is exact and fast on a large knowledge base (see _Index.score): entries are grouped by which of the query's
 common words they hold (bit sets, no work per entry), visited by coverage, and an entry whose relevance cannot reach
-the results (bounded by its coverage and by its shortest question or phrasing) is skipped without being scored.
+the results (bounded by its coverage and by its lightest question or phrasing) is skipped without being scored.
 """
 
 import bisect
@@ -400,7 +400,8 @@ class _Index:
                                term_weight * credit, *held))
             else:
                 rare.append(term)
-        levels: dict[float, list] = defaultdict(list)  # coverage -> [(asked weight, weight, mask or entry id)]
+        # coverage -> [(weight of the asked words held, of all words held, mask of a group or None, entry id or None)]
+        levels: dict[float, list] = defaultdict(list)
         rare_ids = set().union(*(language.postings.get(term, {}) for term in rare))
         held = [(language.postings.get(term, {}), term_weight * credit, term_weight, credit)
                 for term, term_weight, credit in terms]
