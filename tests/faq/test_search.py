@@ -3,7 +3,9 @@ nothing rather than something unrelated."""
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from faq.models import FaqEntry, FaqPhrasing
 from faq.search import rank, search_faq
@@ -132,8 +134,31 @@ def test_empty_and_hostile_queries_find_nothing_and_never_fail(knowledge):
 
 def test_a_search_on_a_fresh_index_reads_the_table_once(knowledge, django_assert_num_queries):
     search_faq("refund", language="en")
-    with django_assert_num_queries(2):  # the entries' and the phrasings' fingerprints
+    with django_assert_num_queries(1):  # the entries' and the phrasings' fingerprint
         search_faq("delivery time", language="en")
+
+
+def test_an_edit_made_by_another_process_is_searchable_at_once(knowledge):
+    search_faq("warm up the index", language="en")
+    # QuerySet.update sends no signal: only the fingerprint (the latest update) can tell.
+    FaqEntry.objects.filter(pk=knowledge["delivery"].pk).update(question="Do I pay customs duties?",
+                                                                updated_at=timezone.now())
+    assert ids(search_faq("customs duties", language="en")) == [knowledge["delivery"].id]
+
+
+def test_an_entry_deleted_by_another_process_is_not_found_anymore(knowledge):
+    assert ids(search_faq("forgot my password", language="en")) == [knowledge["password"].id]
+    with connection.cursor() as cursor:  # no signal: only the fingerprint (the count) can tell
+        cursor.execute(f"DELETE FROM {FaqEntry._meta.db_table} WHERE id = %s", [knowledge["password"].pk])
+    assert search_faq("forgot my password", language="en") == []
+
+
+def test_a_phrasing_added_by_another_process_is_searchable_at_once(knowledge):
+    question = "my earbuds won't connect to my iphone"
+    assert knowledge["pairing"].id not in ids(search_faq(question, language="en"))
+    # bulk_create neither signals nor touches the entry: only the fingerprint (the phrasings) can tell.
+    FaqPhrasing.objects.bulk_create([FaqPhrasing(entry=knowledge["pairing"], text="earbuds won't connect")])
+    assert ids(search_faq(question, language="en"))[:1] == [knowledge["pairing"].id]
 
 
 def test_a_word_of_the_same_family_finds_the_entry():
