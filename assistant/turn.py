@@ -299,7 +299,8 @@ class _FirstWordClock:
         await self.sink.delta(seq, text)
 
     async def message(self, message):
-        self._saw()
+        if message.text:  # a message of tool calls alone shows the customer nothing
+            self._saw()
         await self.sink.message(message)
 
     def __getattr__(self, name):

@@ -36,6 +36,7 @@ pytestmark = [pytest.mark.multiprocess, pytest.mark.slow, pytest.mark.django_db(
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+METRICS_TOKEN = "stack-metrics-token"
 LONG_ANSWER = ("Your parcel left our warehouse yesterday and is on its way with the carrier; it should reach you "
                "within two business days, and you will get an email with the tracking link as soon as it moves. ") * 2
 
@@ -62,10 +63,11 @@ class Stack:
         self.port, self.runtime, self.process = port, runtime, process
         self.url = f"http://127.0.0.1:{port}"
 
-    def get(self, path: str) -> tuple[int, dict, bytes]:
+    def get(self, path: str, **headers) -> tuple[int, dict, bytes]:
         """(status, headers, body); status 0 when nothing answered in time (a process still starting)."""
         try:
-            with urllib.request.urlopen(self.url + path, timeout=5) as response:
+            request = urllib.request.Request(self.url + path, headers=headers)
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
@@ -137,6 +139,7 @@ def stack(django_db_setup, redis, fake_model, tmp_path_factory):
         "SECRET_KEY": settings.SECRET_KEY,  # the sessions the test signs are read by the stack's processes
         "EMAIL_URL": f"filemail://{tmp_path / 'mail'}", "ANTHROPIC_API_KEY": "test-key",
         "ANTHROPIC_BASE_URL": fake_model.base_url, "ANTHROPIC_MAX_RETRIES": "0", "SHUTDOWN_DRAIN_SECONDS": "20",
+        "METRICS_TOKEN": METRICS_TOKEN,
     })
     ARTIFACTS.mkdir(exist_ok=True)
     out = (ARTIFACTS / "stack.log").open("w")
@@ -206,6 +209,15 @@ async def test_a_conversation_with_a_tool_call_and_an_agent_taking_over_through_
 
     status, headers, body = stack.get("/static/js/chat.js")
     assert status == 200 and headers.get("Server", "").startswith("nginx") and b"HelpdeskSocket" in body
+
+    # Whichever process answers the scrape counts the turns of both (PROMETHEUS_MULTIPROC_DIR).
+    assert stack.get("/metrics")[0] == 403
+    status, _, body = stack.get("/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
+    assert status == 200
+    turns = [line for line in body.decode().splitlines()
+             if line.startswith('helpdesk_turns_total{backend="claude",outcome="answered"}')]
+    assert turns and float(turns[0].split()[-1]) >= 1
+    assert "helpdesk_tokens_total" in body.decode() and "helpdesk_queue_waiting_chats" in body.decode()
 
 
 async def _answer_containing(socket, words: str) -> tuple[dict, list]:
