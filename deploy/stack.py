@@ -125,9 +125,16 @@ def prepare(values: dict, process_env: dict) -> Path:
     if test.returncode:
         raise StackError(f"nginx refused its configuration: {test.stderr.strip()}")
     for command in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
-        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=process_env)
+        # No connection pool for a one-off command: its error would hide the database's own ("does not exist").
+        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT,
+                              env={**process_env, "DATABASE_POOL_SIZE": "0"}, stderr=subprocess.PIPE, text=True)
         if done.returncode:
-            raise StackError(f"manage.py {command[0]} failed (exit {done.returncode})")
+            # The exception's last line says it ('database "helpdesk" does not exist'); the rest is in the log.
+            (Path(values["LOG_DIR"]) / f"{command[0]}.log").write_text(done.stderr)
+            reason = next((line for line in reversed(done.stderr.splitlines()) if line.strip()), "")
+            raise StackError(f"manage.py {command[0]} failed: {reason.strip()} "
+                             f"(DATABASE_URL={mask(process_env['DATABASE_URL'])}; details in "
+                             f"{values['LOG_DIR']}/{command[0]}.log)")
     return supervisord_conf
 
 

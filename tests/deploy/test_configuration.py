@@ -112,3 +112,12 @@ def test_a_machine_without_nginx_is_told_how_to_install_it(tmp_path, monkeypatch
     monkeypatch.setattr(stack, "find_nginx", lambda: "")
     with pytest.raises(stack.StackError, match="apt install nginx"):
         rendered(tmp_path, NGINX="")
+
+
+def test_a_database_that_does_not_answer_is_said_in_one_line(tmp_path):
+    require_service(Path(NGINX).exists(), "nginx is not installed (make deploy-deps)")
+    values, env = rendered(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}",
+                           REDIS_URL="", WEB_PROCESSES="1")
+    with pytest.raises(stack.StackError, match=r"manage.py migrate failed: .*unable to open database file"):
+        stack.prepare(values, env)
+    assert "Traceback" in (tmp_path / "run" / "log" / "migrate.log").read_text()
