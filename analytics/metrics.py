@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -135,20 +135,38 @@ RESOLUTION = ExpressionWrapper(F("closed_at") - F("started_at"), output_field=Du
 FIRST_RESPONSE = ExpressionWrapper(F("first_response_at") - F("started_at"), output_field=DurationField())
 
 
+CLOSED = Q(status=Conversation.Status.CLOSED)
+RESOLVED = CLOSED & Q(closed_at__isnull=False)
+AUTO_RESOLVED = CLOSED & Q(outcome=Conversation.Outcome.RESOLVED_BY_ASSISTANT, escalated_at__isnull=True,
+                           agent_joined_at__isnull=True)
+# Closed conversations of a customer who can be followed (identified or verified): the reopen rate's population.
+IDENTIFIED_CLOSED = RESOLVED & (Q(customer__isnull=False) | ~Q(verified_email=""))
+
+
+def reopened():
+    """Conversations that a later conversation about one of the same orders reopened. An uncorrelated IN: the
+    database collects the few reopened ones once (hashed) instead of probing for each conversation."""
+    return Q(pk__in=Conversation.objects.filter(reopened_from__isnull=False).values("reopened_from"))
+
+
 def compute_kpis(start: datetime, end: datetime, language: str | None = None) -> SupportKpis:
+    """Every KPI of the range in a fixed handful of queries, whatever its size: one pass over the conversations
+    (conditional aggregation), one read of the middle resolution times, one pass over their messages, the refunds
+    and the tickets."""
     conversations = conversations_in(start, end, language)
-    closed_q = Q(status=Conversation.Status.CLOSED)
     totals = conversations.aggregate(
         count=Count("pk"),
-        closed=Count("pk", filter=closed_q),
-        auto=Count("pk", filter=closed_q & Q(outcome=Conversation.Outcome.RESOLVED_BY_ASSISTANT,
-                                             escalated_at__isnull=True, agent_joined_at__isnull=True)),
+        closed=Count("pk", filter=CLOSED),
+        auto=Count("pk", filter=AUTO_RESOLVED),
         escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
         csat=Avg("csat_score"),
         csat_count=Count("csat_score"),
         **{f"csat_{n}": Count("pk", filter=Q(csat_score=n)) for n in range(1, 6)},
-        resolution=Avg(RESOLUTION, filter=closed_q & Q(closed_at__isnull=False)),
+        resolved=Count("pk", filter=RESOLVED),
+        resolution=Avg(RESOLUTION, filter=RESOLVED),
         first_response=Avg(FIRST_RESPONSE, filter=Q(first_response_at__isnull=False)),
+        identified_closed=Count("pk", filter=IDENTIFIED_CLOSED),
+        reopened=Count("pk", filter=IDENTIFIED_CLOSED & reopened()),
     )
     kpis = SupportKpis(start=start, end=end, language=language)
     kpis.conversations = totals["count"]
@@ -160,23 +178,22 @@ def compute_kpis(start: datetime, end: datetime, language: str | None = None) ->
     kpis.escalation_rate = _ratio(totals["escalated"], totals["count"])
     kpis.avg_resolution_seconds = _seconds(totals["resolution"])
     kpis.avg_first_response_seconds = _seconds(totals["first_response"])
-    kpis.median_resolution_seconds = median_resolution_seconds(conversations)
-    kpis.reopen_rate = reopen_rate(conversations)
+    kpis.median_resolution_seconds = median_resolution_seconds(conversations, totals["resolved"])
+    kpis.reopen_rate = _ratio(totals["reopened"], totals["identified_closed"])
     _message_kpis(kpis, conversations)
     _refund_kpis(kpis, conversations)
     _service_level_kpis(kpis, start, end, language)
     return kpis
 
 
-def median_resolution_seconds(conversations) -> float | None:
-    """The median in the database: count, then read the one or two middle rows in order."""
-    closed = (conversations.filter(status=Conversation.Status.CLOSED, closed_at__isnull=False)
-              .annotate(resolution=RESOLUTION).order_by("resolution"))
-    count = closed.count()
-    if not count:
+def median_resolution_seconds(conversations, resolved: int) -> float | None:
+    """The median in the database: read the one or two middle rows, in order, of the `resolved` (counted by the
+    caller's aggregate) closed conversations."""
+    if not resolved:
         return None
-    middle = list(closed.values_list("resolution", flat=True)[(count - 1) // 2: count // 2 + 1])
-    return sum(d.total_seconds() for d in middle) / len(middle)
+    ordered = conversations.filter(RESOLVED).annotate(resolution=RESOLUTION).order_by("resolution")
+    middle = _ordered_seconds_at(ordered.values_list("resolution", flat=True), [(resolved - 1) // 2, resolved // 2])
+    return sum(middle) / len(middle)
 
 
 TICKET_FIRST_RESPONSE = ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField())
@@ -223,40 +240,31 @@ def _service_level_kpis(kpis: SupportKpis, start: datetime, end: datetime, langu
     kpis.sla_breach_rate = _ratio(totals["breached"], totals["count"])
 
 
-def reopened_filter():
-    """Closed conversations that a later conversation about one of the same orders reopened."""
-    return Exists(Conversation.objects.filter(reopened_from=OuterRef("pk")))
-
-
-def identified_closed(conversations):
-    return conversations.filter(status=Conversation.Status.CLOSED, closed_at__isnull=False).filter(
-        Q(customer__isnull=False) | ~Q(verified_email="")
-    )
-
-
-def reopen_rate(conversations) -> float | None:
-    closed = identified_closed(conversations)
-    return _ratio(closed.filter(reopened_filter()).count(), closed.count())
+TOKENS = {"input": "input_tokens", "output": "output_tokens", "cache_read": "cache_read_tokens",
+          "cache_write": "cache_write_tokens"}
 
 
 def _message_kpis(kpis: SupportKpis, conversations) -> None:
-    messages = Message.objects.filter(conversation__in=conversations.values("pk"))
-    totals = messages.aggregate(
-        visible=Count("pk", filter=Q(role__in=["customer", "assistant", "agent"]) & ~Q(text="")),
-        tool_calls=Sum("tool_calls"),
-        tool_errors=Sum("tool_errors"),
-    )
-    paid = messages.exclude(model__in=FREE_MODELS).aggregate(
-        input=Sum("input_tokens"), output=Sum("output_tokens"), cache_read=Sum("cache_read_tokens"),
-        cache_write=Sum("cache_write_tokens"),
-    )
-    all_tokens = messages.aggregate(input=Sum("input_tokens"), output=Sum("output_tokens"),
-                                    cache_read=Sum("cache_read_tokens"), cache_write=Sum("cache_write_tokens"))
+    """One pass over the conversations' messages, grouped by model (a handful of groups): visible ones, tools, and
+    the tokens of every call, of which the paid models' are priced. Grouping evaluates the paid-or-free test once
+    per group instead of once per message and token column."""
+    per_model = (Message.objects.filter(conversation__in=conversations.values("pk")).values("model")
+                 .annotate(visible=Count("pk", filter=Q(role__in=["customer", "assistant", "agent"]) & ~Q(text="")),
+                           tool_calls=Sum("tool_calls"), tool_errors=Sum("tool_errors"),
+                           **{key: Sum(column) for key, column in TOKENS.items()})
+                 .order_by())
+    totals = dict.fromkeys(["visible", "tool_calls", "tool_errors", *TOKENS], 0)
+    paid = dict.fromkeys(TOKENS, 0)
+    for row in per_model:
+        for key in totals:
+            totals[key] += row[key] or 0
+        if row["model"] not in FREE_MODELS:
+            for key in TOKENS:
+                paid[key] += row[key] or 0
     kpis.messages_per_conversation = _ratio(totals["visible"], kpis.conversations)
-    kpis.tool_calls = totals["tool_calls"] or 0
-    kpis.tool_failure_rate = _ratio(totals["tool_errors"] or 0, kpis.tool_calls)
-    kpis.tokens = {key: value or 0 for key, value in all_tokens.items()}
-    paid = {key: value or 0 for key, value in paid.items()}
+    kpis.tool_calls = totals["tool_calls"]
+    kpis.tool_failure_rate = _ratio(totals["tool_errors"], kpis.tool_calls)
+    kpis.tokens = {key: totals[key] for key in TOKENS}
     per_token = PRICE_PER_MILLION["input"] / 1_000_000
     kpis.estimated_cost_usd = round(
         paid["input"] * per_token + paid["cache_write"] * per_token * 1.25 + paid["cache_read"] * per_token * 0.1
@@ -280,17 +288,15 @@ def days_of(start: datetime, end: datetime) -> list[date]:
 def daily_series(start: datetime, end: datetime, language: str | None = None) -> list[dict]:
     """One row per day of the range, days without conversations included (0 conversations, no rates, no CSAT), so
     that a trend's x-axis is true: counts and rates for the trend charts and their data tables."""
-    closed_q = Q(status=Conversation.Status.CLOSED)
     rows = (
         conversations_in(start, end, language)
         .annotate(day=TruncDate("started_at"))
         .values("day")
         .annotate(
             conversations=Count("pk"),
-            closed=Count("pk", filter=closed_q),
+            closed=Count("pk", filter=CLOSED),
             escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
-            auto=Count("pk", filter=closed_q & Q(outcome=Conversation.Outcome.RESOLVED_BY_ASSISTANT,
-                                                 escalated_at__isnull=True, agent_joined_at__isnull=True)),
+            auto=Count("pk", filter=AUTO_RESOLVED),
             csat=Avg("csat_score"),
         )
         .order_by("day")

@@ -158,9 +158,13 @@ class ToolResult:
     handoff: bool = False  # the conversation now waits for a person: the assistant stops
 
     def block(self, tool_use_id: str) -> dict:
+        """The tool_result block for the model, as compact JSON: a result stays in the conversation's history and
+        is sent again (read from cache) with every later call, so spaces after separators and \\uXXXX escapes of
+        accented letters, dashes and currency signs are paid for on every call. Same data, fewer tokens."""
         import json
 
-        block = {"type": "tool_result", "tool_use_id": tool_use_id, "content": json.dumps(self.content, default=str)}
+        block = {"type": "tool_result", "tool_use_id": tool_use_id,
+                 "content": json.dumps(self.content, default=str, ensure_ascii=False, separators=(",", ":"))}
         if self.is_error:
             block["is_error"] = True
         return block

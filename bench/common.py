@@ -2,7 +2,8 @@
 own process, daphne processes, percentiles, tables and JSON results.
 
 A benchmark never touches the development database: SQLite benches use a temporary file, PostgreSQL ones the
-database `helpdesk_bench`, created and dropped here.
+database `helpdesk_bench` (or $BENCH_PG_DATABASE, so that parallel runs do not drop each other's), created and
+dropped here.
 """
 
 import json
@@ -19,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
+PG_BENCH_NAME = os.environ.get("BENCH_PG_DATABASE", "helpdesk_bench")
+PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_NAME}"
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/7"
 
 
@@ -84,8 +86,8 @@ def fresh_database(kind: str) -> str:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        connection.execute("DROP DATABASE IF EXISTS helpdesk_bench WITH (FORCE)")
-        connection.execute("CREATE DATABASE helpdesk_bench")
+        connection.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_NAME}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{PG_BENCH_NAME}"')
     return PG_BENCH_URL
 
 

@@ -9,9 +9,24 @@ times analytics.metrics.compute_kpis, daily_series and the /admin/kpis/ page ove
 import argparse
 import random
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from bench import common
+
+
+@contextmanager
+def timestamps_as_given(model, *names):
+    """bulk_create stores these fields as built: auto_now_add would otherwise stamp every row with the current
+    time (all the conversations on one day, and resolution times negative)."""
+    fields = [model._meta.get_field(name) for name in names]
+    for field in fields:
+        field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field in fields:
+            field.auto_now_add = True
 
 
 def build(count: int) -> None:
@@ -29,17 +44,20 @@ def build(count: int) -> None:
             started = now - timedelta(days=rng.uniform(0, 30))
             escalated = rng.random() < 0.15
             closed = rng.random() < 0.95
+            closed_at = started + timedelta(seconds=rng.uniform(40, 400)) if closed else None
             conversations.append(Conversation(
                 customer=customers[n % len(customers)] if rng.random() < 0.6 else None,
                 verified_email="" if rng.random() < 0.5 else f"guest{n}@example.com",
                 status="closed" if closed else "bot", language=rng.choice(["en", "en", "fr"]),
-                started_at=started, first_response_at=started + timedelta(seconds=rng.uniform(1, 5)),
+                started_at=started, last_activity_at=closed_at or started,
+                first_response_at=started + timedelta(seconds=rng.uniform(1, 5)),
                 escalated_at=started + timedelta(seconds=30) if escalated else None,
                 agent_joined_at=started + timedelta(seconds=90) if escalated and rng.random() < 0.8 else None,
-                closed_at=started + timedelta(seconds=rng.uniform(40, 400)) if closed else None,
+                closed_at=closed_at,
                 outcome=("resolved_by_agent" if escalated else "resolved_by_assistant") if closed else "",
                 csat_score=rng.choice([None, 3, 4, 5, 5]) if closed else None, backend="claude"))
-        Conversation.objects.bulk_create(conversations, batch_size=5000)
+        with timestamps_as_given(Conversation, "started_at", "last_activity_at"):
+            Conversation.objects.bulk_create(conversations, batch_size=5000)
         messages = []
         for conversation in conversations:
             for seq, role in enumerate(["customer", "assistant", "tool", "assistant"], 1):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from analytics import charts
 from conversations.models import Conversation
 from orders.models import Refund
-from tests.factories import ConversationFactory, OrderFactory, RefundFactory, StaffFactory
+from tests.factories import ConversationFactory, MessageFactory, OrderFactory, RefundFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,14 @@ def test_a_lone_day_between_empty_days_is_a_dot():
 def test_a_range_without_any_conversation_says_so_instead_of_drawing_empty_charts(manager):
     page = dashboard(manager)
     assert "Conversations per day: no data in this range." in page and '<svg class="chart"' not in page
+
+
+def test_the_page_takes_a_fixed_number_of_queries_however_many_conversations_and_messages(
+        manager, django_assert_max_num_queries):
+    for days_ago in range(4):
+        for _ in range(3):
+            conversation = started(days_ago, status="closed", outcome="resolved_by_assistant", csat_score=5)
+            MessageFactory(conversation=conversation, seq=1, text="hi")
+            MessageFactory(conversation=conversation, seq=2, role="assistant", text="hello", model="claude-sonnet-5-5")
+    with django_assert_max_num_queries(10):
+        assert "Support KPIs" in dashboard(manager)

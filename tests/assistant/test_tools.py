@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from assistant.tools import ToolContext, run_tool
+from assistant.tools import ToolContext, ToolResult, run_tool
 from conversations.models import Conversation, ConversationEvent
 from orders.models import Order, Refund
 from tests.factories import (
@@ -389,3 +389,10 @@ def test_a_refund_split_over_calls_and_conversations_by_the_tool_waits_for_a_per
     assert result.content["status"] == "pending_approval" and result.handoff
     order.refresh_from_db()
     assert order.refunded_total == Decimal("150.00")
+
+
+def test_a_tool_result_reaches_the_model_as_compact_json_with_its_accents_as_letters():
+    content = {"answer": "Le remboursement arrive sous 5 à 7 jours — 89,99 €", "score": 0.9, "items": [1, 2]}
+    sent = ToolResult(content).block("toolu_1")["content"]
+    assert sent == '{"answer":"Le remboursement arrive sous 5 à 7 jours — 89,99 €","score":0.9,"items":[1,2]}'
+    assert json.loads(sent) == content
