@@ -28,6 +28,6 @@ def test_the_console_opens_within_a_fixed_query_budget_however_long_the_conversa
     ConversationFactory(customer=emma, status=Conversation.Status.CLOSED)  # an earlier chat, listed
     conversation = conversation_of(emma, exchanges)
     latest_order = Order.objects.filter(customer=emma).order_by("-placed_at").first()
-    with django_assert_max_num_queries(15):  # 15 today: session, user, conversation, 3 lists + prefetches, ticket, notes, queue
+    with django_assert_max_num_queries(15):  # 15 today
         response = desk.get(reverse("agent-console", args=[conversation.pk]))
     assert response.status_code == 200 and latest_order.number in response.content.decode()
