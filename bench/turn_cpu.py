@@ -8,6 +8,8 @@ Messages API) and database (SQLite; PostgreSQL + Redis):
 
   - CPU ms per turn: the daphne process's CPU over the conversations (connect, turns, what a turn does after its
     answer: sentiment, escalation, condensation), minus its idle CPU over the same wall time, over the turns;
+    the part of it spent on daphne's event loop thread (/proc/<pid>/task/<pid>/stat; the rest is the threads
+    that run the database work);
   - CPU ms per model call (Claude path), the model calls counted in the fake Messages API's request log;
   - queries per turn: the same conversations run once more in a process of that code (Channels' in-process
     communicator, the same backend and database), every query of every thread counted through Django's
@@ -45,6 +47,12 @@ def cpu_seconds(pid: int) -> float:
     """utime + stime of `pid` (all its threads), from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of proc(5), after pid and comm
+
+
+def loop_cpu_seconds(pid: int) -> float:
+    """utime + stime of the process's main thread alone: daphne's event loop (the rest is the database's threads)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -148,15 +156,18 @@ def measure(tree: Tree, backend: str, database: str, fake, args) -> dict:
             # Warm up (imports, first connections, the SDK's client): one conversation, not counted.
             asyncio.run(live_conversations(server.port, orders[:1], args.think))
             time.sleep(1.0)
-            idle_started, idle_cpu = time.monotonic(), cpu_seconds(pid)
+            idle_started, idle_cpu, idle_loop = time.monotonic(), cpu_seconds(pid), loop_cpu_seconds(pid)
             time.sleep(args.idle_seconds)
-            idle_rate = (cpu_seconds(pid) - idle_cpu) / (time.monotonic() - idle_started)
+            idle_seconds = time.monotonic() - idle_started
+            idle_rate = (cpu_seconds(pid) - idle_cpu) / idle_seconds
+            idle_loop_rate = (loop_cpu_seconds(pid) - idle_loop) / idle_seconds
             calls_before = len(fake.requests)
-            started, cpu_before = time.monotonic(), cpu_seconds(pid)
+            started, cpu_before, loop_before = time.monotonic(), cpu_seconds(pid), loop_cpu_seconds(pid)
             asyncio.run(live_conversations(server.port, orders[1:args.conversations + 1], args.think))
             time.sleep(args.settle_seconds)  # what the last turn does after its answer (sentiment, condensation)
             wall = time.monotonic() - started
             cpu = cpu_seconds(pid) - cpu_before - idle_rate * wall
+            loop_cpu = loop_cpu_seconds(pid) - loop_before - idle_loop_rate * wall
             calls = [r for r in fake.requests[calls_before:] if r.path == "/v1/messages"] if fake_url else []
             rss = peak_rss_mb(pid)
         finally:
@@ -181,7 +192,7 @@ def measure(tree: Tree, backend: str, database: str, fake, args) -> dict:
     finally:
         common.drop_database(url)
     return {"revision": tree.label, "backend": backend, "database": database + (" + redis" if redis else ""),
-            "turns": turns, "cpu_ms_per_turn": cpu * 1000 / turns,
+            "turns": turns, "cpu_ms_per_turn": cpu * 1000 / turns, "loop_cpu_ms_per_turn": loop_cpu * 1000 / turns,
             "model_calls_per_turn": len(calls) / turns if fake_url else None,
             "cpu_ms_per_model_call": cpu * 1000 / len(calls) if calls else None,
             "queries_per_turn": queries / queries_turns, "peak_rss_mb": rss, "idle_cpu_ms_per_s": idle_rate * 1000,
@@ -238,14 +249,14 @@ def main(argv=None) -> dict:
         base = next((r for r in results if r["revision"] != "now" and r["backend"] == result["backend"]
                      and r["database"] == result["database"]), None) if result["revision"] == "now" else None
         rows.append([result["revision"], result["backend"], result["database"], result["turns"],
-                     result["cpu_ms_per_turn"], result["model_calls_per_turn"], result["cpu_ms_per_model_call"],
+                     result["cpu_ms_per_turn"], result["loop_cpu_ms_per_turn"], result["model_calls_per_turn"], result["cpu_ms_per_model_call"],
                      result["queries_per_turn"], result["peak_rss_mb"], result["idle_cpu_ms_per_s"],
                      f"{result['cpu_ms_per_turn'] / base['cpu_ms_per_turn']:.2f}" if base else "—",
                      f"{result['queries_per_turn'] / base['queries_per_turn']:.2f}" if base else "—"])
     common.print_table(
         f"CPU per turn, one daphne process, sequential guests (offline pacing {args.words_per_second:.0f} words/s; "
         f"fake model {args.ttft * 1000:.0f} ms to first token, {args.tps:.0f} tokens/s) — {common.machine()}",
-        ["revision", "backend", "database", "turns", "CPU ms/turn", "model calls/turn", "CPU ms/model call",
+        ["revision", "backend", "database", "turns", "CPU ms/turn", "of which event loop", "model calls/turn", "CPU ms/model call",
          "queries/turn", "peak RSS MB", "idle CPU ms/s", "CPU now/base", "queries now/base"], rows)
     common.write_json("turn_cpu", {"results": results})
     return {"results": results}
