@@ -1,5 +1,5 @@
 """Query budgets of a turn (the offline assistant, in this process, every thread counted): a regression that reads
-the conversation once more per turn, or per tool, fails here. The budgets sit at the counts after issue 17's cuts.
+the conversation once more per turn, or per tool, fails here. The budgets sit at the counts after issue 17's cuts."""
 
 import pytest
 
