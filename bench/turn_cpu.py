@@ -211,7 +211,8 @@ def main(argv=None) -> dict:
                         help="The offline assistant's pacing (OFFLINE_WORDS_PER_SECOND, 30 as served).")
     parser.add_argument("--ttft", type=float, default=0.5, help="The fake model's time to first token.")
     parser.add_argument("--tps", type=float, default=60, help="The fake model's output tokens per second.")
-    parser.add_argument("--idle-seconds", type=float, default=2.0)
+    parser.add_argument("--idle-seconds", type=float, default=5.0,
+                        help="How long the idle CPU is read (at 10 ms clock ticks: longer is finer).")
     parser.add_argument("--settle-seconds", type=float, default=1.5)
     parser.add_argument("--pg-database", default="helpdesk_bench_turncpu",
                         help="Prefix of the PostgreSQL bench databases (…_now, …_base), dropped after.")
