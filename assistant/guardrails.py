@@ -204,9 +204,11 @@ def displayed_text(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", " ", render_markdown(text)))
 
 
-def leaks_prompt(text: str) -> bool:
-    """Whether `text`, as written or as displayed, quotes the protected text or contains the canary."""
-    for candidate in (text, displayed_text(text)):
+def leaks_prompt(text: str, *, as_written_checked: bool = False) -> bool:
+    """Whether `text`, as written or as displayed, quotes the protected text or contains the canary.
+    `as_written_checked`: a guard already scored exactly this text as written (only the displayed form is left)."""
+    candidates = (displayed_text(text),) if as_written_checked else (text, displayed_text(text))
+    for candidate in candidates:
         detector = _new_detector()
         detector.push(_DisplayFolder().feed(candidate, final=True))
         detector.end_word()
@@ -225,15 +227,20 @@ class OutputGuard:
         self.seen = ""
         self.emitted = 0
         self.leaked = False
+        self.flushed = False  # everything seen so far was scored to its end…
+        self.resumed = False  # …in one piece: no text came after a flush (which ended a word there)
         self._folder = _DisplayFolder()
         self._detector = _new_detector()
 
     def feed(self, delta: str) -> str:
         """The part of the answer so far that is safe to show now."""
+        if delta and self.flushed:
+            self.flushed, self.resumed = False, True
         return self._advance(delta, final=False)
 
     def flush(self) -> str:
         """Everything not shown yet, checked to its end (call when the text stops: a tool call or the end)."""
+        self.flushed = True
         return self._advance("", final=True)
 
     def _advance(self, delta: str, *, final: bool) -> str:
@@ -257,7 +264,10 @@ class OutputGuard:
 
     def final_text(self, text: str) -> tuple[str, bool]:
         """The text to store and show, and whether it had to be withheld."""
-        if self.leaked or leaks_prompt(text):
+        # The streamed text was scored as it came, in one piece: when the final text is that same text, only its
+        # displayed form (Markdown rendered) is left to check.
+        scored = self.flushed and not self.resumed and text == self.seen
+        if self.leaked or leaks_prompt(text, as_written_checked=scored):
             self.leaked = True
             return WITHHELD_ANSWER, True
         return text, False

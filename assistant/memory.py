@@ -198,8 +198,11 @@ def transcript(messages: list[Message]) -> str:
 
 async def fold_if_needed(conversation_id, backend) -> bool:
     """Fold old turns into the running summary when the context is over budget. Runs after the reply."""
-    conversation = await in_thread(Conversation.objects.get)(pk=conversation_id)
-    messages = await in_thread(context_messages)(conversation)
+    def read() -> tuple[Conversation, list[Message]]:
+        conversation = Conversation.objects.get(pk=conversation_id)
+        return conversation, context_messages(conversation)
+
+    conversation, messages = await in_thread(read)()  # one database hop after every turn, not two
     plan = plan_fold(conversation, messages)
     if plan is None:
         return False

@@ -107,19 +107,18 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
             lease = TurnLease(conversation_id)
             if not await lease.acquire():
                 # Another process is answering. Wait while something is still unanswered: it may be ours.
-                conversation = await in_thread(_load)(conversation_id)
-                if await in_thread(_pending_customer_seq)(conversation) is None:
+                if (await in_thread(_load)(conversation_id))[1] is None:
                     return
                 await asyncio.sleep(LEASE_WAIT_SECONDS)
                 continue
             try:
                 while True:
                     _recheck.discard(key)
-                    conversation = await in_thread(_load)(conversation_id)
-                    if await in_thread(_pending_customer_seq)(conversation) is None:
+                    conversation, pending = await in_thread(_load)(conversation_id)
+                    if pending is None:
                         break
                     outcome = await observed_turn(conversation, sink=sink, backend=backend or get_backend(),
-                                                  lease=lease)
+                                                  lease=lease, latest_customer=pending)
                     if outcome.failed == "database" or lease.lost:
                         return  # unanswered messages wait for the next message, a reconnect or the lease's owner
             finally:
@@ -132,15 +131,12 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
         await sink.error("temporary_failure", _fault_text("en", "database"))
 
 
-def _load(conversation_id) -> Conversation:
-    return Conversation.objects.select_related("customer").get(pk=conversation_id)
-
-
-def _pending_customer_seq(conversation: Conversation) -> int | None:
-    return (
-        conversation.messages.filter(role=Message.Role.CUSTOMER, seq__gt=conversation.answered_through_seq)
-        .order_by("-seq").values_list("seq", flat=True).first()
-    )
+def _load(conversation_id) -> tuple[Conversation, Message | None]:
+    """The conversation, and its latest customer message if that one is unanswered (else None), in one hop: the
+    latest customer message is above answered_through_seq exactly when some customer message is."""
+    conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
+    latest = _latest_customer_message(conversation_id)
+    return conversation, latest if latest is not None and latest.seq > conversation.answered_through_seq else None
 
 
 def _latest_customer_message(conversation_id) -> Message | None:
@@ -307,12 +303,13 @@ class _FirstWordClock:
         return getattr(self.sink, name)
 
 
-async def observed_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease) -> TurnOutcome:
+async def observed_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease,
+                        latest_customer: Message | None = None) -> TurnOutcome:
     """run_turn, counted: the metrics (helpdesk.metrics) and one log line per turn with its conversation, timings
     and usage (JSON fields under LOG_FORMAT=json; the PII filter sees it like every record)."""
     clock = _FirstWordClock(sink)
     started = time.monotonic()
-    outcome = await run_turn(conversation, sink=clock, backend=backend, lease=lease)
+    outcome = await run_turn(conversation, sink=clock, backend=backend, lease=lease, latest_customer=latest_customer)
     seconds = time.monotonic() - started
     first_word = clock.first_word_at - started if clock.first_word_at is not None else None
     result = outcome.failed or ("handed_off" if outcome.handed_off else "answered")
@@ -335,11 +332,13 @@ async def observed_turn(conversation: Conversation, *, sink: TurnSink, backend, 
     return outcome
 
 
-async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease) -> TurnOutcome:
-    """Answer the latest customer messages of `conversation` (status bot). Never raises to the caller: every
-    failure ends with the customer told (a stored apology, or an error frame when the database is away)."""
+async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease: TurnLease,
+                   latest_customer: Message | None = None) -> TurnOutcome:
+    """Answer the latest customer messages of `conversation` (status bot; `latest_customer`, its latest customer
+    message, read if not given). Never raises to the caller: every failure ends with the customer told (a stored
+    apology, or an error frame when the database is away)."""
     outcome = TurnOutcome(usage=Usage(), model_calls=0)
-    latest_customer = await in_thread(_latest_customer_message)(conversation.pk)
+    latest_customer = latest_customer or await in_thread(_latest_customer_message)(conversation.pk)
     if latest_customer is None:
         return outcome
     if conversation.status != Conversation.Status.BOT:

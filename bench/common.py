@@ -78,17 +78,30 @@ def free_port() -> int:
 
 
 # --- the bench database --------------------------------------------------------------------------------------------
-def fresh_database(kind: str) -> str:
-    """A new empty database of `kind` (sqlite or postgres) for this benchmark run; returns its URL."""
+def fresh_database(kind: str, name: str = PG_BENCH_NAME) -> str:
+    """A new empty database of `kind` (sqlite or postgres) for this benchmark run; returns its URL. `name` is the
+    PostgreSQL database's (letters, digits and underscores), dropped first if it exists."""
     if kind == "sqlite":
         path = Path(tempfile.mkdtemp(prefix="helpdesk-bench-")) / "bench.sqlite3"
         return f"sqlite:///{path}"
     import psycopg
 
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a database name: {name!r}")
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_NAME}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{PG_BENCH_NAME}"')
-    return PG_BENCH_URL
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return PG_BENCH_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL bench database made by fresh_database (a SQLite file is left in its temporary folder)."""
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
 def setup_django(database_url: str, **env) -> None:
@@ -170,7 +183,10 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = None, name: str = "daphne") -> Process:
+def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = None, name: str = "daphne",
+                 root: Path = ROOT, extra_env: dict | None = None, command: list[str] | None = None) -> Process:
+    """daphne serving the code of `root` (this tree by default; a benchmark may pass a checkout of another
+    revision), with production settings. `command` replaces `[python]` before `-m daphne` (a profiler, say)."""
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = RESULTS / f"{name}-{port}.log"
@@ -185,8 +201,13 @@ def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = No
     env.pop("DATABASE_POOL_SIZE", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
-    popen = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                              "helpdesk.asgi:application"], cwd=ROOT, env=env, stdout=log.open("w"),
+    if fake_url is None:  # the offline assistant
+        env.pop("ANTHROPIC_API_KEY")
+        env.pop("ANTHROPIC_BASE_URL")
+    env.update(extra_env or {})
+    env["PYTHONPATH"] = str(root)
+    popen = subprocess.Popen([*(command or [sys.executable]), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                              "helpdesk.asgi:application"], cwd=root, env=env, stdout=log.open("w"),
                              stderr=subprocess.STDOUT, preexec_fn=raise_file_limit)
     _wait_for_port(popen, port, log)
     return Process(popen, port, log)

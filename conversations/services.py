@@ -8,6 +8,8 @@ committed before it is acknowledged, and a repeated client id returns the stored
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations.exceptions import ConversationClosed, InvalidRating
@@ -181,12 +183,15 @@ def record_message(
         tool_calls=sum(1 for b in content or [] if b.get("type") == "tool_result"),
         tool_errors=sum(1 for b in content or [] if b.get("type") == "tool_result" and b.get("is_error")),
     )
-    if seq is not None:  # reserved earlier: the allocation stamped the activity then
-        Conversation.objects.filter(pk=conversation_id).update(last_activity_at=timezone.now())
-    if role in (Message.Role.ASSISTANT, Message.Role.AGENT) and text:
-        Conversation.objects.filter(pk=conversation_id, first_response_at__isnull=True).update(
-            first_response_at=timezone.now()
-        )
+    first_response = role in (Message.Role.ASSISTANT, Message.Role.AGENT) and bool(text)
+    now = timezone.now()
+    if seq is not None:  # reserved earlier: the allocation stamped the activity then; one UPDATE stamps both
+        fields = {"last_activity_at": now}
+        if first_response:
+            fields["first_response_at"] = Coalesce("first_response_at", Value(now))
+        Conversation.objects.filter(pk=conversation_id).update(**fields)
+    elif first_response:
+        Conversation.objects.filter(pk=conversation_id, first_response_at__isnull=True).update(first_response_at=now)
     return message
 
 

@@ -109,6 +109,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A connection per thread, kept: opening one costs a connect, the pragmas above and Django's function
+    # registrations, and every database hop of a turn (helpdesk.db.in_thread) would open and close one. SQLite has
+    # no server to lose the connection; a connection left in a broken state or mid-transaction is still closed by
+    # close_old_connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Turns run their queries on asyncio's pool of threads (chat/db.py), min(32, CPUs + 4) of them, plus the one
     # thread of thread-sensitive calls; each keeps its connection. Without a pool every query would start a new

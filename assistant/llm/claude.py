@@ -14,6 +14,7 @@ conversation), and on the last block of the conversation, so each call reads eve
 
 import asyncio
 import copy
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -94,17 +95,18 @@ class ClaudeBackend:
         for attempt in range(INCOMPLETE_RETRIES + 1):
             streamed = False
             try:
-                async with self.client.messages.stream(
+                message = _Accumulated()
+                stream = await self.client.messages.create(
                     model=self.model, max_tokens=request.max_tokens, system=system, messages=messages,
-                    **({"tools": tools} if tools else {}),
-                ) as stream:
+                    **({"tools": tools} if tools else {}), stream=True,
+                )
+                async with stream:
                     async for event in stream:
-                        if event.type == "text" and event.text:
-                            streamed = True
-                            yield TextDelta(event.text)
-                        elif event.type == "content_block_start" and event.content_block.type == "tool_use":
-                            yield ToolUseStarted(event.content_block.name)
-                    message = await stream.get_final_message()
+                        shown = message.add(event)
+                        if shown is not None:
+                            streamed = streamed or isinstance(shown, TextDelta)
+                            yield shown
+                final = message.final() if message.stop_reason is not None else None
             except (anthropic.APIError, httpx2.HTTPError, TimeoutError) as error:
                 kind = _error_kind(error)
                 retryable = kind in ("overloaded", "unavailable", "rate_limited") and not streamed
@@ -128,17 +130,7 @@ class ClaudeBackend:
                 raise LLMError("incomplete", "the stream ended early", streamed=streamed)
             if message.stop_reason == "refusal":
                 raise LLMError("refused", "the model declined to answer", streamed=streamed)
-            yield FinalMessage(
-                content=[_block_to_dict(block) for block in message.content],
-                stop_reason=message.stop_reason,
-                usage=Usage(
-                    input_tokens=message.usage.input_tokens or 0,
-                    output_tokens=message.usage.output_tokens or 0,
-                    cache_read_tokens=message.usage.cache_read_input_tokens or 0,
-                    cache_write_tokens=message.usage.cache_creation_input_tokens or 0,
-                ),
-                model=message.model,
-            )
+            yield final
             return
 
     async def complete(self, *, system: str, prompt: str, max_tokens: int = 300) -> str:
@@ -159,10 +151,73 @@ async def _count_sdk_retry(request) -> None:
         metrics.record_model_retry(ClaudeBackend.name)
 
 
-def _block_to_dict(block) -> dict:
-    """A content block as we store and resend it (only the fields the API accepts back)."""
-    if block.type == "text":
-        return {"type": "text", "text": block.text}
-    if block.type == "tool_use":
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
-    return block.model_dump(exclude_none=True)
+
+class _Accumulated:
+    """The message a raw event stream (`messages.create(stream=True)`) describes, built as its events come.
+
+    The SDK's `messages.stream()` helper rebuilds a snapshot of the whole message on every event (and re-parses a
+    tool call's partial JSON input on each of its deltas); a turn needs only the text deltas as they come and the
+    message at the end. Usage counts on message_delta are cumulative: they overwrite message_start's, and an
+    omitted optional one keeps message_start's value. Blocks other than text and tool_use (none is asked for) are
+    kept as they started. An event out of order (a delta for a block that never started) raises, as the SDK's does.
+    """
+
+    def __init__(self):
+        self.blocks: list[dict] = []
+        self.texts: dict[int, list[str]] = {}
+        self.inputs: dict[int, list[str]] = {}
+        self.stop_reason = None
+        self.model = ""
+        self.usage = {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 0,
+                      "cache_creation_input_tokens": 0}
+
+    def add(self, event) -> TextDelta | ToolUseStarted | None:
+        """Fold `event` in; returns what the turn streams of it (a text delta, a tool call starting), if anything."""
+        kind = event.type
+        if kind == "content_block_delta":
+            delta, index = event.delta, event.index
+            if not 0 <= index < len(self.blocks):
+                raise IndexError(f"a delta for block {index}, which never started")
+            if delta.type == "text_delta" and index in self.texts:
+                self.texts[index].append(delta.text)
+                return TextDelta(delta.text) if delta.text else None
+            if delta.type == "input_json_delta" and index in self.inputs:
+                self.inputs[index].append(delta.partial_json)
+        elif kind == "content_block_start":
+            block = event.content_block
+            index = len(self.blocks)
+            if block.type == "text":
+                self.blocks.append({"type": "text", "text": block.text})
+                self.texts[index] = [block.text]
+            elif block.type == "tool_use":
+                self.blocks.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
+                self.inputs[index] = []
+                return ToolUseStarted(block.name)
+            else:
+                self.blocks.append(block.model_dump(exclude_none=True))
+        elif kind == "message_start":
+            self.model = event.message.model
+            self._count(event.message.usage, initial=True)
+        elif kind == "message_delta":
+            self.stop_reason = event.delta.stop_reason
+            self._count(event.usage, initial=False)
+        return None
+
+    def _count(self, usage, *, initial: bool) -> None:
+        for name in self.usage:
+            value = getattr(usage, name, None)
+            if initial or name == "output_tokens" or value is not None:
+                self.usage[name] = value or 0
+
+    def final(self) -> FinalMessage:
+        content = []
+        for index, block in enumerate(self.blocks):
+            if index in self.texts:
+                block = {**block, "text": "".join(self.texts[index])}
+            elif self.inputs.get(index):
+                block = {**block, "input": json.loads("".join(self.inputs[index]))}
+            content.append(block)
+        usage = Usage(input_tokens=self.usage["input_tokens"], output_tokens=self.usage["output_tokens"],
+                      cache_read_tokens=self.usage["cache_read_input_tokens"],
+                      cache_write_tokens=self.usage["cache_creation_input_tokens"])
+        return FinalMessage(content=content, stop_reason=self.stop_reason, usage=usage, model=self.model)
