@@ -119,8 +119,14 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
                         break
                     outcome = await observed_turn(conversation, sink=sink, backend=backend or get_backend(),
                                                   lease=lease, latest_customer=pending)
-                    if outcome.failed == "database" or lease.lost:
-                        return  # unanswered messages wait for the next message, a reconnect or the lease's owner
+                    if lease.lost:
+                        return  # the lease's new owner answers
+                    if outcome.failed == "database":
+                        if key not in _recheck:
+                            return  # the unanswered message waits for the next message or a reconnect
+                        # A message came in while the database failed under the turn (a blip, a restart): it has
+                        # no other task to answer it, so look again in a moment.
+                        await asyncio.sleep(LEASE_WAIT_SECONDS)
             finally:
                 await lease.release()
             if key not in _recheck:
