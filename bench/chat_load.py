@@ -55,7 +55,8 @@ class Customer:
         self.errors: list[str] = []
 
     async def run(self, think: float) -> None:
-        await asyncio.sleep(random.random())  # arrivals spread over a second
+        # Arrivals spread over a second, or over one think time when customers take longer than that to write.
+        await asyncio.sleep(random.random() * max(1.0, think))
         try:
             async with websockets.connect(f"ws://127.0.0.1:{self.server.port}/ws/chat/",
                                           additional_headers=headers(self.server, self.session_key),
@@ -67,7 +68,8 @@ class Customer:
                     await socket.send(json.dumps({"type": "message", "client_id": client_id,
                                                   "text": template.format(order=self.order, email=self.email)}))
                     await self._one_turn(socket, turn, client_id, sent)
-                    await asyncio.sleep(think)
+                    # From a second up, people do not write in step: each wait is 0.5x to 1.5x the think time.
+                    await asyncio.sleep(think * random.uniform(0.5, 1.5) if think >= 1 else think)
         except Exception as error:
             self.errors.append(f"{type(error).__name__}: {error}")
 
@@ -212,7 +214,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--two-processes", action="store_true", help="Also 2 daphne processes behind Redis.")
     parser.add_argument("--ttft", type=float, default=0.5)
     parser.add_argument("--tps", type=float, default=60)
-    parser.add_argument("--think", type=float, default=0.2, help="Seconds a customer waits between turns.")
+    parser.add_argument("--think", type=float, default=0.2,
+                        help="Seconds a customer waits between turns (from 1 s up, each wait is drawn between half "
+                             "and one and a half times this, and arrivals spread over one think time).")
     parser.add_argument("--idle", type=int, default=0, help="Also measure RSS per idle connection with this many.")
     args = parser.parse_args(argv)
     random.seed(7)
