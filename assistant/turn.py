@@ -111,6 +111,7 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
                     return
                 await asyncio.sleep(LEASE_WAIT_SECONDS)
                 continue
+            failed = False
             try:
                 while True:
                     _recheck.discard(key)
@@ -122,15 +123,17 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
                     if lease.lost:
                         return  # the lease's new owner answers
                     if outcome.failed == "database":
-                        if key not in _recheck:
-                            return  # the unanswered message waits for the next message or a reconnect
-                        # A message came in while the database failed under the turn (a blip, a restart): it has
-                        # no other task to answer it, so look again in a moment.
-                        await asyncio.sleep(LEASE_WAIT_SECONDS)
+                        # The unanswered message waits for the next message or a reconnect; one that came in
+                        # meanwhile (while the turn failed, or while the lease is released below) has no other
+                        # task to answer it: the re-check after the release looks again, a moment later.
+                        failed = True
+                        break
             finally:
                 await lease.release()
             if key not in _recheck:
                 return
+            if failed:
+                await asyncio.sleep(LEASE_WAIT_SECONDS)  # a database blip is over in a moment
     except DatabaseError:
         # Outside a turn (loading, claiming): the message stays stored and unanswered; say so and stop.
         log.warning("database error while scheduling a turn of %s", conversation_id, exc_info=True)

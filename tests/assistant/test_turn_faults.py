@@ -122,31 +122,43 @@ async def test_a_tool_input_holding_a_non_finite_number_is_refused_and_the_turn_
     assert tool_message.content[0]["is_error"] is True
 
 
-async def test_a_message_that_arrives_while_the_database_fails_under_the_turn_is_still_answered(monkeypatch):
-    """The database fails once after the first answer (a blip during the turn's escalation step) while the second
-    message arrives: no other task will answer it, so this one looks again."""
+@pytest.mark.parametrize("arrives", ["while the turn fails", "while the turn lets go of its lease"])
+async def test_a_message_that_arrives_while_the_database_fails_under_the_turn_is_still_answered(monkeypatch, arrives):
+    """The database fails once after the first answer (a blip during the turn's escalation step) and the second
+    message is stored meanwhile: no other task will answer it, so this one looks again."""
+    from asgiref.sync import async_to_sync
     from django.db import OperationalError
 
     from assistant import escalation, turn
     from tests.conversations.helpers import record_customer_message
 
     conversation = await start_conversation()
-    real_after_turn = escalation.after_turn
-    failures = []
+    real_after_turn, real_release = escalation.after_turn, turn.TurnLease.release
+    failures, second = [], []
+
+    def second_message_arrives():
+        """What the customer's socket does: store it, then ensure_turn (the task is running: a re-check)."""
+        second.append(1)
+        async_to_sync(record_customer_message)(conversation, "And how long does shipping take?")
+        turn._recheck.add(str(conversation.pk))
 
     def after_turn_with_a_blip(*args, **kwargs):
         if not failures:
             failures.append(1)
-            from asgiref.sync import async_to_sync
-
-            async_to_sync(record_customer_message)(conversation, "And how long does shipping take?")
-            turn._recheck.add(str(conversation.pk))  # what ensure_turn does for the socket that stored it
+            if arrives == "while the turn fails":
+                second_message_arrives()
             raise OperationalError("terminating connection due to administrator command")
         return real_after_turn(*args, **kwargs)
 
+    async def release(lease):
+        if failures and not second and arrives == "while the turn lets go of its lease":
+            await asyncio.to_thread(second_message_arrives)
+        await real_release(lease)
+
     monkeypatch.setattr(escalation, "after_turn", after_turn_with_a_blip)
+    monkeypatch.setattr(turn.TurnLease, "release", release)
     await say(conversation, "Hello", OfflineBackend(), timeout=TURN_TIMEOUT)
     refreshed = await Conversation.objects.aget(pk=conversation.pk)
     customer_seqs = [m.seq async for m in Message.objects.filter(conversation=conversation, role="customer")]
-    assert failures and len(customer_seqs) == 2
+    assert failures and second and len(customer_seqs) == 2
     assert refreshed.answered_through_seq == max(customer_seqs)
