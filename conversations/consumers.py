@@ -77,14 +77,19 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message):
         layer_health(self.channel_layer).forget(self)
+        self._no_longer_accepted()
+        await super().websocket_disconnect(message)
+
+    def _no_longer_accepted(self) -> None:
+        """Out of `accepted` and the open-sockets count, once (closed by us or by the client)."""
         if self in JsonFrameConsumer.accepted:
             JsonFrameConsumer.accepted.discard(self)
             metrics.socket_closed(self.socket_kind)
-        await super().websocket_disconnect(message)
 
     async def close_for_restart(self) -> None:
         """This process is shutting down: close with SERVICE_RESTART, and the client reconnects to another
         process, which replays from the database whatever this one did not send."""
+        self._no_longer_accepted()
         await self.close(code=SERVICE_RESTART)
 
     async def disconnect(self, code):

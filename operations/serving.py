@@ -42,8 +42,6 @@ async def close_sockets(keep: set[str]) -> int:
     """Close (4012) every accepted socket not following a conversation in `keep`; how many were closed."""
     closing = [consumer for consumer in list(JsonFrameConsumer.accepted) if conversation_key(consumer) not in keep]
     for consumer in closing:
-        JsonFrameConsumer.accepted.discard(consumer)
-        metrics.socket_closed(consumer.socket_kind)
         try:
             await consumer.close_for_restart()
         except Exception:

@@ -40,7 +40,6 @@ def allowed(request) -> bool:
 @never_cache
 def metrics(request):
     if not allowed(request):
-        response = HttpResponse("Metrics need a token (Authorization: Bearer …) or a staff login.\n", status=403,
-                                content_type="text/plain; charset=utf-8")
-        return response
+        return HttpResponse("Metrics need a token (Authorization: Bearer …) or a staff login.\n", status=403,
+                            content_type="text/plain; charset=utf-8")
     return HttpResponse(helpdesk_metrics.exposition(QueueDepth()), content_type=CONTENT_TYPE_LATEST)
