@@ -45,7 +45,7 @@ run: demo static
 	@url="$${EMAIL_URL:-consolemail://}"; echo "  Emails:      $${url%%:*}:// (EMAIL_URL), links to $$PUBLIC_URL"
 	@echo "  Assistant:   $$( [ -n "$$ANTHROPIC_API_KEY" ] && echo "Claude ($${ANTHROPIC_MODEL:-claude-sonnet-5-5})" || echo "offline (set ANTHROPIC_API_KEY for Claude)")"
 	@echo ""
-	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) helpdesk.asgi:application
+	$(PY) manage.py serve -b 127.0.0.1 -p $(PORT)
 
 # Browser tests drive Debian's chromium; install it when we can (root with apt), else they skip with a reason.
 browser-deps:

@@ -206,8 +206,13 @@ def start_daphne(database_url: str, fake_url: str, *, redis_url: str | None = No
         env.pop("ANTHROPIC_BASE_URL")
     env.update(extra_env or {})
     env["PYTHONPATH"] = str(root)
-    popen = subprocess.Popen([*(command or [sys.executable]), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                              "helpdesk.asgi:application"], cwd=root, env=env, stdout=log.open("w"),
+    # As deployed (deploy/, make run): `manage.py serve`, which prepares the process before it listens; daphne
+    # itself for a revision from before that command.
+    if (root / "operations" / "management" / "commands" / "serve.py").exists():
+        served = ["manage.py", "serve", "-b", "127.0.0.1", "-p", str(port)]
+    else:
+        served = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"]
+    popen = subprocess.Popen([*(command or [sys.executable]), *served], cwd=root, env=env, stdout=log.open("w"),
                              stderr=subprocess.STDOUT, preexec_fn=raise_file_limit)
     _wait_for_port(popen, port, log)
     return Process(popen, port, log)

@@ -50,3 +50,9 @@ async def test_sigterm_mid_turn_finishes_the_answer_then_closes_with_the_restart
     assert conversation.turn_lease_owner == ""
     assert await Message.objects.filter(conversation=conversation, role=Message.Role.ASSISTANT).exclude(
         text="").acount() == 1
+
+
+def test_the_process_is_prepared_before_it_listens(server):
+    log = server.log()
+    assert "warmed up in" in log
+    assert log.index("warmed up in") < log.index("Listening on")

@@ -4,10 +4,12 @@ from daphne.cli import CommandLineInterface
 from django.core.management.base import BaseCommand
 
 from operations.serving import GracefulServer
+from operations.warmup import warm_up
 
 
 class Command(BaseCommand):
-    help = ("Serve the helpdesk (HTTP and websockets) with daphne. On SIGTERM: stop accepting, let running turns "
+    help = ("Serve the helpdesk (HTTP and websockets) with daphne, prepared before it listens (operations.warmup). "
+            "On SIGTERM: stop accepting, let running turns "
             "finish (SHUTDOWN_DRAIN_SECONDS), release their leases, close sockets with 4012 (clients reconnect "
             "elsewhere), exit.")
 
@@ -31,6 +33,7 @@ class Command(BaseCommand):
             argv += ["--fd", str(fd)]
         if proxy_headers:
             argv.append("--proxy-headers")
+        warm_up()
         cli = CommandLineInterface()
         cli.server_class = GracefulServer
         cli.run([*argv, "helpdesk.asgi:application"])
