@@ -171,7 +171,24 @@ def start_fake_model(*, ttft: float, tps: float, min_cacheable_tokens: int = 102
          str(tps), "--min-cacheable-tokens", str(min_cacheable_tokens), "--responder",
          "bench.fake_model:respond"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     _wait_for_port(popen, port, log)
-    return Process(popen, port, log)
+    fake = Process(popen, port, log)
+    _warm_fake_model(fake.url)
+    return fake
+
+
+def _warm_fake_model(url: str) -> None:
+    """A few requests shaped like a turn's (system prompt, a tool, streamed) before anything is measured: the real
+    API is never cold, and the fake's first answers are slower than the next ones (its first request of each kind
+    imports and builds what it needs), which would be charged to the server under test."""
+    import anthropic
+
+    client = anthropic.Anthropic(api_key="bench-key", base_url=url, max_retries=0)
+    tool = {"name": "search_faq", "description": "Search the FAQ.",
+            "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}
+    for question in ("Hi", "How long does standard shipping take?", "Thanks!"):
+        with client.messages.stream(model="claude-sonnet-5-5", max_tokens=200, system="You are a support assistant.",
+                                    tools=[tool], messages=[{"role": "user", "content": question}]) as stream:
+            stream.until_done()
 
 
 def raise_file_limit() -> None:
