@@ -191,6 +191,20 @@ def _idf(documents: int, frequency: int) -> float:
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `b` is `a` with one letter added, removed or changed, or two neighbouring letters swapped (the
+    shared deletions of _correct also pair words two edits apart: "annee" and "panne", "double" and "oublie")."""
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return len(b) == len(a) + 1 and a[i:] == b[i + 1:]
+    return a[i + 1:] == b[i + 1:] or (a[i:i + 1] == b[i + 1:i + 2] and a[i + 1:i + 2] == b[i:i + 1]
+                                      and a[i + 2:] == b[i + 2:])
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
@@ -297,7 +311,7 @@ class _Index:
             if variant in language.raw_words:  # a letter missing
                 candidates.add(variant)
             candidates.update(language.deletions.get(variant, ()))  # a letter changed, or two swapped
-        candidates.discard(word)
+        candidates = {candidate for candidate in candidates if _one_edit(word, candidate)}
         if not candidates:
             return None
         # The most common known word wins (fewest surprises), then the alphabetically first, for determinism.

@@ -106,6 +106,13 @@ def test_a_typo_one_letter_away_still_finds_the_entry(knowledge):
     assert ids(search_faq("refnud", language="en"))[:1] == [knowledge["refund"].id]
 
 
+def test_a_word_two_letters_away_is_not_read_as_a_typo():
+    # "annee" and "panne" share a deletion ("anne") but are two edits apart: the year is not a breakdown.
+    entry = FaqEntryFactory(question="Mon casque est en panne", language="fr", answer="Contactez-nous.")
+    assert search_faq("une annee", language="fr") == []
+    assert ids(search_faq("mon casque est en pannne", language="fr"))[:1] == [entry.id]
+
+
 def test_a_question_with_no_match_in_its_language_falls_back_to_the_other(knowledge):
     assert ids(search_faq("délais de livraison", language="en"))[:1] == [knowledge["livraison"].id]
 
