@@ -196,11 +196,14 @@ def transcript(messages: list[Message]) -> str:
     return "\n".join(lines)
 
 
-async def fold_if_needed(conversation_id, backend) -> bool:
-    """Fold old turns into the running summary when the context is over budget. Runs after the reply."""
+async def fold_if_needed(conversation_id, backend, *, conversation: Conversation | None = None) -> bool:
+    """Fold old turns into the running summary when the context is over budget. Runs after the reply.
+
+    `conversation`: the row as the turn holding the lease has it (only a fold moves its summary, and the fold's
+    write is conditional on the summary it read), so only the messages are read."""
     def read() -> tuple[Conversation, list[Message]]:
-        conversation = Conversation.objects.get(pk=conversation_id)
-        return conversation, context_messages(conversation)
+        loaded = conversation or Conversation.objects.get(pk=conversation_id)
+        return loaded, context_messages(loaded)
 
     conversation, messages = await in_thread(read)()  # one database hop after every turn, not two
     plan = plan_fold(conversation, messages)
