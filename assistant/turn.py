@@ -105,7 +105,12 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
         while True:
             _recheck.discard(key)
             lease = TurnLease(conversation_id)
-            loaded = await in_thread(_claim_and_load)(lease)  # the claim and the first look, one database hop
+            try:
+                loaded = await in_thread(_claim_and_load)(lease)  # the claim and the first look, one database hop
+            except DatabaseError:
+                if lease.claimed:  # the look failed after the claim: let go of it (retried if need be)
+                    await lease.release()
+                raise
             if loaded is None:
                 # Another process is answering. Wait while something is still unanswered: it may be ours.
                 if (await in_thread(_load)(conversation_id))[1] is None:
@@ -183,6 +188,7 @@ class TurnLease:
         self.conversation_id = conversation_id
         self.process_id = process_id or PROCESS_ID
         self.owner = f"{self.process_id}{uuid.uuid4().hex[:12]}"
+        self.claimed = False
         self.lost = False
         self.handed_over = False
         self.answering = {Conversation.Status.BOT}  # statuses in which the assistant may still speak and act
@@ -201,11 +207,12 @@ class TurnLease:
     def claim(self) -> bool:
         """The conditional UPDATE of acquire() (sync, in a database hop); call keep() on the loop if it succeeded."""
         now = timezone.now()
-        return bool(Conversation.objects.filter(
+        self.claimed = bool(Conversation.objects.filter(
             Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now)
             | Q(turn_lease_owner__startswith=self.process_id),
             pk=self.conversation_id,
         ).update(turn_lease_until=now + timedelta(seconds=self.seconds()), turn_lease_owner=self.owner))
+        return self.claimed
 
     def keep(self) -> None:
         """Start renewing the claimed lease in the background (on the event loop), until release()."""
