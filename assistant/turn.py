@@ -411,7 +411,7 @@ async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease
         mood = asyncio.create_task(sentiment.score_message(latest_customer, backend=backend, store=False))
         outcome = await _tool_loop(turn, sink=sink, backend=backend)
         task, mood = mood, None
-        await _finish_sentiment(task, turn, latest_customer, sink)
+        context = await _finish_sentiment(task, turn, latest_customer, sink)
     except DatabaseError:
         log.exception("database error during a turn of %s", conversation.pk)
         outcome.failed = "database"
@@ -425,7 +425,7 @@ async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease
     finally:
         if mood is not None:
             mood.cancel()
-    await _fold_memory(turn.conversation, backend)
+    await _fold_memory(turn.conversation, backend, messages=context)
     return outcome
 
 
@@ -449,24 +449,32 @@ async def _apologize(turn: _Turn, sink: TurnSink, kind: str) -> None:
         await sink.error("temporary_failure", _fault_text(turn.conversation.language, "database"))
 
 
-async def _finish_sentiment(task: asyncio.Task, turn: _Turn, message, sink) -> None:
+async def _finish_sentiment(task: asyncio.Task, turn: _Turn, message, sink) -> list[Message] | None:
+    """The score broadcast, stored and acted on (assistant.escalation). Returns the context messages for
+    condensation when they were read in the same hop (nothing was to be said after it), else None."""
     conversation = turn.conversation
     try:
         score = await task
     except Exception:  # a classifier failure never breaks the reply
         log.warning("sentiment failed for %s", conversation.pk, exc_info=True)
-        return
+        return None
     if score is None:
-        return
+        return None
     await abroadcast(conversation_group(conversation.pk), {
         "type": "chat.sentiment", "seq": message.seq, "score": score.score, "flags": sorted(score.flags),
         "reason": score.reason,
     })
-    # The score is stored by the escalation step, in its transaction (one hop for both).
-    applied = await in_thread(escalation.after_turn)(conversation.pk, message.pk, score, seq=message.seq,
-                                                     store_score=True)
+
+    def escalate() -> tuple[escalation.Applied | None, list[Message] | None]:
+        # The score is stored by the escalation step, in its transaction; condensation's read follows in the same
+        # hop unless a message is to be said first.
+        applied = escalation.after_turn(conversation.pk, message.pk, score, seq=message.seq, store_score=True)
+        return applied, None if applied and applied.say else memory.context_messages(conversation)
+
+    applied, context = await in_thread(escalate)()
     if applied and applied.say and await turn.still_ours():
         await _say(conversation, sink, applied.say)
+    return context
 
 
 async def _tool_loop(turn: _Turn, *, sink: TurnSink, backend) -> TurnOutcome:
@@ -733,9 +741,9 @@ async def _mark_answered(conversation_id, seq: int) -> None:
     await in_thread(_mark)(conversation_id, seq)
 
 
-async def _fold_memory(conversation: Conversation, backend) -> None:
+async def _fold_memory(conversation: Conversation, backend, *, messages: list[Message] | None = None) -> None:
     try:
-        await memory.fold_if_needed(conversation.pk, backend, conversation=conversation)
+        await memory.fold_if_needed(conversation.pk, backend, conversation=conversation, messages=messages)
     except Exception:  # memory is an optimisation: a failed fold leaves the full history, which still works
         log.warning("condensation failed for %s", conversation.pk, exc_info=True)
 
