@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
+from assistant import sentiment
 from assistant.language import is_thanks
 from assistant.sentiment import SentimentScore
 from conversations import services as conversations
@@ -57,7 +58,10 @@ def decide(conversation: Conversation, history: list[Message], current: Sentimen
     if len(scores) >= streak and all(s < settings.ESCALATION_NEGATIVE_THRESHOLD for s in scores[-streak:]):
         return Decision("negative_streak", f"{streak} consecutive messages below {settings.ESCALATION_NEGATIVE_THRESHOLD}",
                         escalate=True, priority=Ticket.Priority.HIGH)
-    if unresolved_exchanges(conversation, history) >= settings.ESCALATION_UNRESOLVED_EXCHANGES:
+    # Counted over the whole history first (no query): a later starting point can only count fewer, so the stored
+    # resolutions and offers are read only when that count reaches the threshold.
+    threshold = settings.ESCALATION_UNRESOLVED_EXCHANGES
+    if _dissatisfied_since(history, 0) >= threshold and unresolved_exchanges(conversation, history) >= threshold:
         return Decision("unresolved", f"{settings.ESCALATION_UNRESOLVED_EXCHANGES} exchanges without resolution",
                         say="offer_human")
     return None
@@ -76,6 +80,11 @@ def unresolved_exchanges(conversation: Conversation, history: list[Message]) -> 
     ).values_list("data", flat=True):
         last_reset = max(last_reset, event.get("seq", 0))
     last_reset = max([last_reset, *resolution_seqs(conversation)])
+    return _dissatisfied_since(history, last_reset)
+
+
+def _dissatisfied_since(history: list[Message], last_reset: int) -> int:
+    """Dissatisfied messages after `last_reset` and after the last thanks or positive message."""
     count = 0
     for message in history:
         if message.seq <= last_reset:
@@ -136,21 +145,28 @@ class Applied:
     say: str = ""
 
 
-def after_turn(conversation_id, message_id: int, score: SentimentScore) -> Applied | None:
-    """Store the decision for the scored message and carry it out (strike, warning, hand-off)."""
+def after_turn(conversation_id, message_id: int, score: SentimentScore, *, seq: int | None = None,
+               store_score: bool = False) -> Applied | None:
+    """Store the decision for the scored message and carry it out (strike, warning, hand-off). `seq`: the message's
+    (read if not given); `store_score`: store the score on the message first (sentiment.store_score), in the same
+    transaction."""
     with transaction.atomic():
+        if store_score:
+            sentiment.store_score(message_id, score)
         if score.abusive:
             Conversation.objects.filter(pk=conversation_id).update(abuse_strikes=F("abuse_strikes") + 1)
         conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        message = Message.objects.get(pk=message_id)
-        history = list(conversation.messages.filter(role=Message.Role.CUSTOMER, seq__lte=message.seq).order_by("seq"))
+        if seq is None:
+            seq = Message.objects.values_list("seq", flat=True).get(pk=message_id)
+        history = list(conversation.messages.filter(role=Message.Role.CUSTOMER, seq__lte=seq)
+                       .only("seq", "text", "sentiment_score").order_by("seq"))
         decision = decide(conversation, history, score)
         if decision is None:
             return None
         if decision.escalate and conversation.status in (Conversation.Status.AGENT, Conversation.Status.CLOSED):
             return None
         conversations.log_event(conversation.pk, ConversationEvent.Kind.ESCALATION_DECISION, "system",
-                                decision.reason, rule=decision.rule, priority=decision.priority, seq=message.seq,
+                                decision.reason, rule=decision.rule, priority=decision.priority, seq=seq,
                                 score=score.score)
         if score.abusive and not decision.escalate:
             conversations.log_event(conversation.pk, ConversationEvent.Kind.ABUSE_WARNING, "assistant", decision.reason)

@@ -206,15 +206,29 @@ def displayed_text(text: str) -> str:
 
 def leaks_prompt(text: str, *, as_written_checked: bool = False) -> bool:
     """Whether `text`, as written or as displayed, quotes the protected text or contains the canary.
-    `as_written_checked`: a guard already scored exactly this text as written (only the displayed form is left)."""
-    candidates = (displayed_text(text),) if as_written_checked else (text, displayed_text(text))
-    for candidate in candidates:
+    `as_written_checked`: a guard already scored exactly this text as written and found no leak (only the
+    displayed form is left)."""
+    if as_written_checked:
+        displayed = _DisplayFolder().feed(displayed_text(text), final=True)
+        # A detector's verdict depends on the folded words alone (letters and digits; anything else only ends a
+        # word): a displayed form with the same words as the text scored as written has the same verdict.
+        if _words(displayed) == _words(_DisplayFolder().feed(text, final=True)):
+            return False
+        candidates = [displayed]
+    else:
+        candidates = [_DisplayFolder().feed(candidate, final=True) for candidate in (text, displayed_text(text))]
+    for folded in candidates:
         detector = _new_detector()
-        detector.push(_DisplayFolder().feed(candidate, final=True))
+        detector.push(folded)
         detector.end_word()
         if detector.leaked:
             return True
     return False
+
+
+def _words(folded: list[tuple[str, int]]) -> list[str]:
+    """The words a _LeakDetector sees in folded characters: the runs of letters and digits."""
+    return "".join(char if char.isalnum() else " " for char, _ in folded).split()
 
 
 class OutputGuard:

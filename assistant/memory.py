@@ -196,13 +196,19 @@ def transcript(messages: list[Message]) -> str:
     return "\n".join(lines)
 
 
-async def fold_if_needed(conversation_id, backend) -> bool:
-    """Fold old turns into the running summary when the context is over budget. Runs after the reply."""
-    def read() -> tuple[Conversation, list[Message]]:
-        conversation = Conversation.objects.get(pk=conversation_id)
-        return conversation, context_messages(conversation)
+async def fold_if_needed(conversation_id, backend, *, conversation: Conversation | None = None,
+                         messages: list[Message] | None = None) -> bool:
+    """Fold old turns into the running summary when the context is over budget. Runs after the reply.
 
-    conversation, messages = await in_thread(read)()  # one database hop after every turn, not two
+    `conversation`: the row as the turn holding the lease has it (only a fold moves its summary, and the fold's
+    write is conditional on the summary it read), so only the messages are read; `messages`: its context messages,
+    read after the reply was stored (then nothing is read here)."""
+    def read() -> tuple[Conversation, list[Message]]:
+        loaded = conversation or Conversation.objects.get(pk=conversation_id)
+        return loaded, context_messages(loaded)
+
+    if conversation is None or messages is None:
+        conversation, messages = await in_thread(read)()  # one database hop after every turn, not two
     plan = plan_fold(conversation, messages)
     if plan is None:
         return False

@@ -150,8 +150,9 @@ def parse_classifier(text: str) -> SentimentScore | None:
     return SentimentScore(score=max(-1.0, min(1.0, score)), flags=frozenset(flags), reason=reason)
 
 
-async def score_message(message: Message, *, backend) -> SentimentScore:
-    """Score and store the sentiment of a customer message. With Claude, the small model; otherwise the lexicon."""
+async def score_message(message: Message, *, backend, store: bool = True) -> SentimentScore:
+    """Score and store the sentiment of a customer message. With Claude, the small model; otherwise the lexicon.
+    `store=False`: the caller stores it (a turn, with its escalation step: store_score)."""
     lexicon = lexicon_score(message.text)
     result = lexicon
     if getattr(backend, "name", "") == "claude":
@@ -165,11 +166,12 @@ async def score_message(message: Message, *, backend) -> SentimentScore:
             parsed = None
         if parsed is not None:
             result = SentimentScore(parsed.score, parsed.flags | lexicon.flags, parsed.reason or lexicon.reason)
-    await in_thread(_store)(message.pk, result)
+    if store:
+        await in_thread(store_score)(message.pk, result)
     return result
 
 
-def _store(message_id: int, result: SentimentScore) -> None:
+def store_score(message_id: int, result: SentimentScore) -> None:
     Message.objects.filter(pk=message_id).update(
         sentiment_score=result.score, sentiment_flags=sorted(result.flags), sentiment_reason=result.reason[:200]
     )

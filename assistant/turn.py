@@ -105,17 +105,23 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
         while True:
             _recheck.discard(key)
             lease = TurnLease(conversation_id)
-            if not await lease.acquire():
+            try:
+                loaded = await in_thread(_claim_and_load)(lease)  # the claim and the first look, one database hop
+            except DatabaseError:
+                if lease.claimed:  # the look failed after the claim: let go of it (retried if need be)
+                    await lease.release()
+                raise
+            if loaded is None:
                 # Another process is answering. Wait while something is still unanswered: it may be ours.
                 if (await in_thread(_load)(conversation_id))[1] is None:
                     return
                 await asyncio.sleep(LEASE_WAIT_SECONDS)
                 continue
+            lease.keep()
             failed = False
             try:
                 while True:
-                    _recheck.discard(key)
-                    conversation, pending = await in_thread(_load)(conversation_id)
+                    conversation, pending = loaded
                     if pending is None:
                         break
                     outcome = await observed_turn(conversation, sink=sink, backend=backend or get_backend(),
@@ -128,6 +134,13 @@ async def answer_pending(conversation_id, *, sink: TurnSink | None = None, backe
                         # task to answer it: the re-check after the release looks again, a moment later.
                         failed = True
                         break
+                    if not outcome.failed and key not in _recheck:
+                        # Answered, and no message came in through this process since the look before the turn
+                        # (each one stored here sets the re-check flag; one stored through another process has
+                        # that process's task waiting for the lease): nothing to look for.
+                        break
+                    _recheck.discard(key)
+                    loaded = await in_thread(_load)(conversation_id)
             finally:
                 await lease.release()
             if key not in _recheck:
@@ -146,6 +159,11 @@ def _load(conversation_id) -> tuple[Conversation, Message | None]:
     conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
     latest = _latest_customer_message(conversation_id)
     return conversation, latest if latest is not None and latest.seq > conversation.answered_through_seq else None
+
+
+def _claim_and_load(lease: "TurnLease") -> tuple[Conversation, Message | None] | None:
+    """The lease claimed and, if it is ours, the conversation and its unanswered message (_load); else None."""
+    return _load(lease.conversation_id) if lease.claim() else None
 
 
 def _latest_customer_message(conversation_id) -> Message | None:
@@ -170,6 +188,7 @@ class TurnLease:
         self.conversation_id = conversation_id
         self.process_id = process_id or PROCESS_ID
         self.owner = f"{self.process_id}{uuid.uuid4().hex[:12]}"
+        self.claimed = False
         self.lost = False
         self.handed_over = False
         self.answering = {Conversation.Status.BOT}  # statuses in which the assistant may still speak and act
@@ -180,18 +199,24 @@ class TurnLease:
         return float(settings.TURN_LEASE_SECONDS)
 
     async def acquire(self) -> bool:
-        def claim() -> int:
-            now = timezone.now()
-            return Conversation.objects.filter(
-                Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now)
-                | Q(turn_lease_owner__startswith=self.process_id),
-                pk=self.conversation_id,
-            ).update(turn_lease_until=now + timedelta(seconds=self.seconds()), turn_lease_owner=self.owner)
-
-        if not await in_thread(claim)():
+        if not await in_thread(self.claim)():
             return False
-        self._keeper = asyncio.get_running_loop().create_task(self._keep(), name=f"lease-{self.conversation_id}")
+        self.keep()
         return True
+
+    def claim(self) -> bool:
+        """The conditional UPDATE of acquire() (sync, in a database hop); call keep() on the loop if it succeeded."""
+        now = timezone.now()
+        self.claimed = bool(Conversation.objects.filter(
+            Q(turn_lease_until__isnull=True) | Q(turn_lease_until__lt=now)
+            | Q(turn_lease_owner__startswith=self.process_id),
+            pk=self.conversation_id,
+        ).update(turn_lease_until=now + timedelta(seconds=self.seconds()), turn_lease_owner=self.owner))
+        return self.claimed
+
+    def keep(self) -> None:
+        """Start renewing the claimed lease in the background (on the event loop), until release()."""
+        self._keeper = asyncio.get_running_loop().create_task(self._keep(), name=f"lease-{self.conversation_id}")
 
     def _renew(self) -> tuple[bool, bool]:
         """(still ours, still the assistant's): one UPDATE in the usual case."""
@@ -215,8 +240,22 @@ class TurnLease:
             if not assistants:
                 self.handed_over = True
 
+    def confirm(self) -> bool:
+        """still_ours() as one conditional UPDATE that also renews the lease (sync, inside the hop that acts on the
+        answer): True when the lease is ours and the assistant answers; otherwise `lost` or `handed_over` is set."""
+        if self.lost:
+            return False
+        ours, assistants = self._renew()
+        if not ours:
+            self.lost = True
+            return False
+        if not assistants:
+            self.handed_over = True
+            return False
+        return True
+
     def still_ours(self) -> bool:
-        """Checked before every model call and tool (one query): the lease is ours and the assistant answers."""
+        """The lease is ours and the assistant answers (one query)."""
         if self.lost:
             return False
         found = Conversation.objects.filter(pk=self.conversation_id).values_list("status", "turn_lease_owner").first()
@@ -357,23 +396,22 @@ async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease
     turn = _Turn(conversation, lease, answered_seq=latest_customer.seq)
     mood: asyncio.Task | None = None
     try:
+        changed = {}
         language = detect_language(latest_customer.text, conversation.language)
         if language != conversation.language:
-            conversation.language = language
-            await in_thread(_update)(conversation.pk, language=language)
+            conversation.language = changed["language"] = language
         if conversation.backend != backend.name:
-            await in_thread(_update)(conversation.pk, backend=backend.name)
-
-        refusal = await in_thread(limits.check_turn_allowed)(conversation)
+            conversation.backend = changed["backend"] = backend.name
+        refusal = await in_thread(_open_turn)(conversation, changed)
         if refusal:
             await _say(conversation, sink, refusal)
             await _mark_answered(conversation.pk, latest_customer.seq)
             return outcome
 
-        mood = asyncio.create_task(sentiment.score_message(latest_customer, backend=backend))
+        mood = asyncio.create_task(sentiment.score_message(latest_customer, backend=backend, store=False))
         outcome = await _tool_loop(turn, sink=sink, backend=backend)
         task, mood = mood, None
-        await _finish_sentiment(task, turn, latest_customer, sink)
+        context = await _finish_sentiment(task, turn, latest_customer, sink)
     except DatabaseError:
         log.exception("database error during a turn of %s", conversation.pk)
         outcome.failed = "database"
@@ -387,8 +425,16 @@ async def run_turn(conversation: Conversation, *, sink: TurnSink, backend, lease
     finally:
         if mood is not None:
             mood.cancel()
-    await _fold_memory(conversation.pk, backend)
+    await _fold_memory(turn.conversation, backend, messages=context)
     return outcome
+
+
+def _open_turn(conversation: Conversation, changed: dict) -> str | None:
+    """One hop at the start of a turn: the language or backend that changed, stored; the limits checked (None, or
+    the refusal to say)."""
+    if changed:
+        _update(conversation.pk, **changed)
+    return limits.check_turn_allowed(conversation)
 
 
 async def _apologize(turn: _Turn, sink: TurnSink, kind: str) -> None:
@@ -403,33 +449,46 @@ async def _apologize(turn: _Turn, sink: TurnSink, kind: str) -> None:
         await sink.error("temporary_failure", _fault_text(turn.conversation.language, "database"))
 
 
-async def _finish_sentiment(task: asyncio.Task, turn: _Turn, message, sink) -> None:
+async def _finish_sentiment(task: asyncio.Task, turn: _Turn, message, sink) -> list[Message] | None:
+    """The score broadcast, stored and acted on (assistant.escalation). Returns the context messages for
+    condensation when they were read in the same hop (nothing was to be said after it), else None."""
     conversation = turn.conversation
     try:
         score = await task
     except Exception:  # a classifier failure never breaks the reply
         log.warning("sentiment failed for %s", conversation.pk, exc_info=True)
-        return
+        return None
     if score is None:
-        return
+        return None
     await abroadcast(conversation_group(conversation.pk), {
         "type": "chat.sentiment", "seq": message.seq, "score": score.score, "flags": sorted(score.flags),
         "reason": score.reason,
     })
-    applied = await in_thread(escalation.after_turn)(conversation.pk, message.pk, score)
+
+    def escalate() -> tuple[escalation.Applied | None, list[Message] | None]:
+        # The score is stored by the escalation step, in its transaction; condensation's read follows in the same
+        # hop unless a message is to be said first.
+        applied = escalation.after_turn(conversation.pk, message.pk, score, seq=message.seq, store_score=True)
+        return applied, None if applied and applied.say else memory.context_messages(conversation)
+
+    applied, context = await in_thread(escalate)()
     if applied and applied.say and await turn.still_ours():
         await _say(conversation, sink, applied.say)
+    return context
 
 
 async def _tool_loop(turn: _Turn, *, sink: TurnSink, backend) -> TurnOutcome:
     conversation = turn.conversation
     handed_off = False
+    refresh = False  # the conversation loaded for this turn is current until a tool changes it
     for round_number in range(settings.ASSISTANT_MAX_TOOL_ROUNDS + 1):
-        if not await turn.still_ours():
+        if turn.lease.lost:
             return await _stop(turn)
-        request, context_seq = await in_thread(_build_request)(conversation.pk)
+        prepared = await in_thread(_prepare_round)(turn, refresh)
+        if prepared is None:
+            return await _stop(turn)
+        request, context_seq = prepared
         turn.answered_seq = max(turn.answered_seq, context_seq)
-        turn.open_seq = await in_thread(conversations.reserve_seq)(conversation.pk)
         try:
             final = await _call_model(backend, request, sink, turn)
         except LLMError as error:
@@ -445,25 +504,39 @@ async def _tool_loop(turn: _Turn, *, sink: TurnSink, backend) -> TurnOutcome:
             return await _stop(turn)
         turn.calls += 1
         turn.usage = turn.usage + final.usage
-        if final.tool_uses and not await turn.still_ours():
-            # Taken over while the model wrote its tool calls: keep what was said, run nothing.
-            await _store_text(turn, sink, final.text.strip())
-            return await _stop(turn)
-        await _store_assistant(turn, final, sink)
+        finishing = final.stop_reason != "pause_turn" and (
+            final.stop_reason != "tool_use" or not final.tool_uses or handed_off)
+        if not await _store_assistant(turn, final, sink, answered=finishing):
+            return TurnOutcome(turn.usage, turn.calls)  # taken over while the model wrote its tool calls
         if final.stop_reason == "pause_turn":
             continue
-        if final.stop_reason != "tool_use" or not final.tool_uses:
-            await _mark_answered(conversation.pk, turn.answered_seq)
+        if finishing:
+            # Done, or after a hand-off: the model had one call to tell the customer; it acts no further.
             return TurnOutcome(turn.usage, turn.calls, handed_off=handed_off)
         if round_number == settings.ASSISTANT_MAX_TOOL_ROUNDS:
             break
-        if handed_off:
-            # After a hand-off the model had one call to tell the customer; it acts no further.
-            await _mark_answered(conversation.pk, turn.answered_seq)
-            return TurnOutcome(turn.usage, turn.calls, handed_off=True)
         handed_off = await _run_tools(turn, final, sink)
+        refresh = True
     await _apologize(turn, sink, "too_many_rounds")
     return TurnOutcome(turn.usage, turn.calls, failed="too_many_rounds")
+
+
+def _prepare_round(turn: _Turn, refresh: bool) -> tuple[LLMRequest, int] | None:
+    """One hop before a model call: the request built from the stored conversation (re-read only after tools ran:
+    until then the one loaded for this turn is current), then the seq of the answer reserved, in one conditional
+    UPDATE that is also the check that the lease is ours and the assistant answers. None (and `lost` or
+    `handed_over` set) when it is not: no seq is reserved, no model called."""
+    if refresh:
+        turn.conversation = Conversation.objects.select_related("customer").get(pk=turn.conversation.pk)
+    request, context_seq = _build_request(turn.conversation.pk, conversation=turn.conversation)
+    lease = turn.lease
+    with transaction.atomic():
+        seq = conversations.allocate_seq(turn.conversation.pk, lease_owner=lease.owner, statuses=lease.answering)
+    if seq is None:
+        lease.confirm()  # not ours: which of lost or handed over (one UPDATE, or two)
+        return None
+    turn.open_seq = seq
+    return request, context_seq
 
 
 async def _stop(turn: _Turn) -> TurnOutcome:
@@ -473,8 +546,11 @@ async def _stop(turn: _Turn) -> TurnOutcome:
     return TurnOutcome(turn.usage, turn.calls)
 
 
-def _build_request(conversation_id) -> tuple[LLMRequest, int]:
-    conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
+def _build_request(conversation_id, *, conversation: Conversation | None = None) -> tuple[LLMRequest, int]:
+    """The model's request from the stored conversation (read unless given, with its customer) and messages, and
+    the seq of the latest customer message it answers."""
+    if conversation is None:
+        conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
     messages = memory.context_messages(conversation)
     customer = conversation.customer
     agent_names = sorted({m.author.first_name for m in messages if m.role == Message.Role.AGENT and m.author})
@@ -485,8 +561,10 @@ def _build_request(conversation_id) -> tuple[LLMRequest, int]:
         "verified_orders": conversation.verified_order_numbers,
         "summary": conversation.summary,
         "agent_names": agent_names,
-        # A hand-off found nobody available and waits for the customer's email (conversations.handoff).
-        "awaiting_email_for_team": pending_offline_handoff(conversation) is not None,
+        # A hand-off found nobody available and waits for the customer's email (conversations.handoff). Every
+        # hand-off stamps escalated_at on the row read here, so without it there is no hand-off to look for.
+        "awaiting_email_for_team": conversation.escalated_at is not None
+        and pending_offline_handoff(conversation) is not None,
     }
     request = LLMRequest(
         system=system_blocks(**context),
@@ -544,14 +622,31 @@ async def _call_model(backend, request: LLMRequest, sink: TurnSink, turn: _Turn)
     return final
 
 
-async def _store_assistant(turn: _Turn, final: FinalMessage, sink: TurnSink) -> None:
+async def _store_assistant(turn: _Turn, final: FinalMessage, sink: TurnSink, *, answered: bool) -> bool:
+    """Store the model's message (and, when it ends the turn, mark the turn answered) in one hop. A message with
+    tool calls is stored only while the conversation is still ours (checked in the same hop): taken over while the
+    model wrote them, what it said is kept and nothing runs (False, the turn stopped)."""
     content = [json_safe(b) for b in final.content if b.get("type") != "text" or b.get("text")]
     seq, turn.open_seq = turn.open_seq, None
-    message = await in_thread(conversations.record_message)(
-        conversation_id=turn.conversation.pk, role=Message.Role.ASSISTANT, text=final.text.strip(), content=content,
-        seq=seq, usage=final.usage, model=final.model,
-    )
+
+    def store() -> tuple[Message, bool]:
+        if final.tool_uses and not turn.lease.confirm():
+            message = conversations.record_message(conversation_id=turn.conversation.pk, role=Message.Role.ASSISTANT,
+                                                   text=final.text.strip(), seq=seq, model="system")
+            if not turn.lease.lost:  # the new owner of a lost lease answers; a person's takeover answers for us
+                _mark(turn.conversation.pk, turn.answered_seq)
+            return message, False
+        message = conversations.record_message(
+            conversation_id=turn.conversation.pk, role=Message.Role.ASSISTANT, text=final.text.strip(),
+            content=content, seq=seq, usage=final.usage, model=final.model,
+        )
+        if answered:
+            _mark(turn.conversation.pk, turn.answered_seq)
+        return message, True
+
+    message, ours = await in_thread(store)()
     await sink.message(message)
+    return ours
 
 
 async def _store_text(turn: _Turn, sink: TurnSink, text: str) -> None:
@@ -577,27 +672,32 @@ def json_safe(value):
 
 async def _run_tools(turn: _Turn, final: FinalMessage, sink: TurnSink) -> bool:
     """Run each tool call of `final` (each only while the conversation is still ours, each at most once per id),
-    store their results in one tool message, show actions. True on a hand-off."""
+    store their results in one tool message, show actions; all in one database hop. True on a hand-off."""
     conversation = turn.conversation
     context = ToolContext(conversation_id=conversation.pk, language=conversation.language, budget=turn.budget)
-    results, actions, handed_off = [], [], False
-    for call in final.tool_uses:
-        if not await turn.still_ours():
-            results.append(memory.interrupted_result(call["id"]))
-            continue
-        result, ran = await in_thread(run_tool_once)(conversation.pk, call, context)
-        results.append(result.block(call["id"]))
-        if result.action and ran:
-            actions.append(result.action)
-        if result.handoff:
-            # This turn put the conversation in the queue itself: the rest of this batch still runs, and one more
-            # model call tells the customer, until a person joins.
-            handed_off = True
-            turn.lease.answering = {Conversation.Status.BOT, Conversation.Status.WAITING}
-    message = await in_thread(conversations.record_message)(
-        conversation_id=conversation.pk, role=Message.Role.TOOL, content=results,
-        action={"items": actions} if actions else None,
-    )
+
+    def run() -> tuple[Message, list, bool]:
+        results, actions, handed_off = [], [], False
+        for call in final.tool_uses:
+            if not turn.lease.confirm():  # one conditional UPDATE, which also renews the lease
+                results.append(memory.interrupted_result(call["id"]))
+                continue
+            result, ran = run_tool_once(conversation.pk, call, context)
+            results.append(result.block(call["id"]))
+            if result.action and ran:
+                actions.append(result.action)
+            if result.handoff:
+                # This turn put the conversation in the queue itself: the rest of this batch still runs, and one
+                # more model call tells the customer, until a person joins.
+                handed_off = True
+                turn.lease.answering = {Conversation.Status.BOT, Conversation.Status.WAITING}
+        message = conversations.record_message(
+            conversation_id=conversation.pk, role=Message.Role.TOOL, content=results,
+            action={"items": actions} if actions else None,
+        )
+        return message, actions, handed_off
+
+    message, actions, handed_off = await in_thread(run)()
     if actions:
         await sink.action(message)
     return handed_off
@@ -633,18 +733,19 @@ async def _say(conversation: Conversation, sink: TurnSink, text: str, *, seq: in
     await sink.message(message)
 
 
+def _mark(conversation_id, seq: int) -> None:
+    Conversation.objects.filter(pk=conversation_id, answered_through_seq__lt=seq).update(answered_through_seq=seq)
+
+
 async def _mark_answered(conversation_id, seq: int) -> None:
-    def mark():
-        Conversation.objects.filter(pk=conversation_id, answered_through_seq__lt=seq).update(answered_through_seq=seq)
-
-    await in_thread(mark)()
+    await in_thread(_mark)(conversation_id, seq)
 
 
-async def _fold_memory(conversation_id, backend) -> None:
+async def _fold_memory(conversation: Conversation, backend, *, messages: list[Message] | None = None) -> None:
     try:
-        await memory.fold_if_needed(conversation_id, backend)
+        await memory.fold_if_needed(conversation.pk, backend, conversation=conversation, messages=messages)
     except Exception:  # memory is an optimisation: a failed fold leaves the full history, which still works
-        log.warning("condensation failed for %s", conversation_id, exc_info=True)
+        log.warning("condensation failed for %s", conversation.pk, exc_info=True)
 
 
 FAULT_TEXTS = {

@@ -232,7 +232,7 @@ def main(argv=None) -> dict:
     results = []
     try:
         with FakeMessagesAPI.running_in_thread(ttft=args.ttft, tokens_per_second=args.tps,
-                                               min_cacheable_tokens=1024) as fake:
+                                               min_cacheable_tokens=1024, port=common.free_port()) as fake:
             fake.responder = respond
             for database in args.databases:
                 for backend in args.backends:

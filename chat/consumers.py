@@ -8,7 +8,7 @@ from assistant import turn
 from assistant.llm import backend_name
 from conversations import selectors, services
 from conversations.consumers import ConversationConsumer
-from conversations.exceptions import InvalidFrame
+from conversations.exceptions import ConversationClosed, InvalidFrame
 from conversations.models import Conversation, Message
 from helpdesk.db import in_thread
 from helpdesk.realtime import abroadcast, conversation_group, visitor_group
@@ -95,20 +95,22 @@ class CustomerConsumer(ConversationConsumer):
         """Called when the customer sends a message: store it, acknowledge it, start the turn."""
         text, client_id = self.check_message_text(frame, client_id_required=True)
         self.throttle(self.message_times, settings.CHAT_RATE_LIMIT_MESSAGES)
-        conversation = await self.refresh()
+        # The conversation as this socket knows it (its status events keep it current); storing the message is
+        # what checks it is still open, in the same statement.
+        conversation = self.conversation
         if conversation is None or conversation.status == Conversation.Status.CLOSED:
-            conversation = await in_thread(services.start_conversation)(
-                session_key=self.session_key, customer=self.customer, language=self.language, backend=backend_name(),
-                client_address=(self.scope.get("client") or [""])[0] or "",
+            conversation = await self.start_conversation()
+        try:
+            recorded = await in_thread(services.record_customer_message)(
+                conversation_id=conversation.pk, text=text, client_id=client_id
             )
-            await self.follow(conversation, conversation_group(conversation.pk))
-            self.reset_sent(0)
-            await self.send_state()
-            if self.visitor_group:
-                await abroadcast(self.visitor_group, {"type": "conversation.started", "sender": self.channel_name})
-        recorded = await in_thread(services.record_customer_message)(
-            conversation_id=conversation.pk, text=text, client_id=client_id
-        )
+        except ConversationClosed:  # closed meanwhile (by an agent, another tab): the message starts a new one
+            conversation = await self.start_conversation()
+            recorded = await in_thread(services.record_customer_message)(
+                conversation_id=conversation.pk, text=text, client_id=client_id
+            )
+        if recorded.created:
+            conversation.status = recorded.status
         ack = {"type": "ack", "client_id": client_id, "seq": recorded.message.seq}
         if recorded.message.text != text:  # masked before storage: the sender's bubble must show what was stored
             ack["text"] = recorded.message.text
@@ -123,8 +125,21 @@ class CustomerConsumer(ConversationConsumer):
             )
         if not await abroadcast(self.group, {"type": "chat.stored", "seq": recorded.message.seq}):
             await self.send_realtime_unavailable()
-        if conversation.status == Conversation.Status.BOT:
+        if recorded.status == Conversation.Status.BOT:
             turn.ensure_turn(conversation.pk)
+
+    async def start_conversation(self) -> Conversation:
+        """A new conversation for this socket's visitor, followed here and announced to their other tabs."""
+        conversation = await in_thread(services.start_conversation)(
+            session_key=self.session_key, customer=self.customer, language=self.language, backend=backend_name(),
+            client_address=(self.scope.get("client") or [""])[0] or "",
+        )
+        await self.follow(conversation, conversation_group(conversation.pk))
+        self.reset_sent(0)
+        await self.send_state()
+        if self.visitor_group:
+            await abroadcast(self.visitor_group, {"type": "conversation.started", "sender": self.channel_name})
+        return conversation
 
     async def handle_resume(self, frame: dict) -> None:
         """Called when the client (re)connects: replay everything after its last seen seq."""

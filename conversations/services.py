@@ -23,23 +23,42 @@ from orders.models import Customer
 from tickets.services import open_handoff_for, solve_ticket
 
 
-def allocate_seq(conversation_id) -> int:
+def allocate_seq(conversation_id, *, lease_owner: str | None = None, statuses=None) -> int | None:
     """The next sequence number of the conversation, which also counts as activity on it.
 
     Call inside a transaction: the row stays locked until commit, so numbers are unique and ordered. One statement
     (UPDATE … RETURNING, on PostgreSQL and SQLite >= 3.35 alike): a turn stores a dozen messages, and on PostgreSQL
     each round trip counts.
+
+    With `lease_owner` and `statuses` (a turn's reservation before each model call) the same statement is the
+    check that the turn lease is that owner's and the status one of those: when it is not, None, nothing allocated.
     """
-    table = connection.ops.quote_name(Conversation._meta.db_table)
+    conditions = []
+    if lease_owner is not None:
+        conditions.append(("turn_lease_owner = %s", [lease_owner]))
+    if statuses is not None:
+        statuses = sorted(statuses)
+        conditions.append((f"status IN ({', '.join(['%s'] * len(statuses))})", statuses))
+    row = _allocate(conversation_id, conditions)
+    if row is None and not conditions:
+        raise Conversation.DoesNotExist(conversation_id)
+    return row[0] if row is not None else None
+
+
+def _allocate(conversation_id, conditions: list[tuple[str, list]]) -> tuple[int, str] | None:
+    """allocate_seq's statement, under `conditions` (SQL, params): (the seq, the status) or None."""
+    quote = connection.ops.quote_name
+    table = quote(Conversation._meta.db_table)
     conversation_pk = Conversation._meta.pk.get_db_prep_value(conversation_id, connection)
     now = Conversation._meta.get_field("last_activity_at").get_db_prep_value(timezone.now(), connection)
+    where, params = [f"{quote(Conversation._meta.pk.column)} = %s"], [now, conversation_pk]
+    for sql, values in conditions:
+        where.append(sql)
+        params.extend(values)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + 1, last_activity_at = %s WHERE {connection.ops.quote_name(Conversation._meta.pk.column)} = %s "
-                       "RETURNING last_seq", [now, conversation_pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise Conversation.DoesNotExist(conversation_id)
-    return row[0]
+        cursor.execute(f"UPDATE {table} SET last_seq = last_seq + 1, last_activity_at = %s WHERE {' AND '.join(where)} "
+                       "RETURNING last_seq, status", params)
+        return cursor.fetchone()
 
 
 REPLAY_LOOKBACK_SEQS = 200  # how far below the client's seq a late message is looked for (a turn is a few seqs)
@@ -130,23 +149,30 @@ class Recorded:
     message: Message
     created: bool
     card_masked: bool = False
+    status: str = ""  # the conversation's status when the message was stored (created ones)
 
 
 def record_customer_message(*, conversation_id, text: str, client_id: str | None) -> Recorded:
-    """Store what the customer typed (card numbers and secrets masked first); idempotent on `client_id`."""
-    if client_id:
-        existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
-        if existing:
-            return Recorded(existing, created=False)
+    """Store what the customer typed (card numbers and secrets masked first); idempotent on `client_id`.
+
+    Two statements in the usual case: the seq allocated by a conditional UPDATE that finds the conversation open
+    (and says its status), and the INSERT; a repeated client id is caught by its unique constraint, and the stored
+    message returned (also from a conversation closed since). A closed conversation raises ConversationClosed."""
     masked = mask_payment_data(text)
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-            if conversation.status == Conversation.Status.CLOSED:
+            allocated = _allocate(conversation_id, [("status <> %s", [Conversation.Status.CLOSED])])
+            if allocated is None:
+                existing = client_id and Message.objects.filter(conversation_id=conversation_id,
+                                                                client_id=client_id).first()
+                if existing:
+                    return Recorded(existing, created=False)
+                if not Conversation.objects.filter(pk=conversation_id).exists():
+                    raise Conversation.DoesNotExist(conversation_id)
                 raise ConversationClosed()
             message = Message.objects.create(
                 conversation_id=conversation_id,
-                seq=allocate_seq(conversation_id),
+                seq=allocated[0],
                 role=Message.Role.CUSTOMER,
                 text=masked.text,
                 content=[{"type": "text", "text": masked.text}],
@@ -158,7 +184,7 @@ def record_customer_message(*, conversation_id, text: str, client_id: str | None
         if existing is None:
             raise
         return Recorded(existing, created=False)
-    return Recorded(message, created=True, card_masked=masked.found_card)
+    return Recorded(message, created=True, card_masked=masked.found_card, status=allocated[1])
 
 
 @transaction.atomic

@@ -129,11 +129,16 @@ def lookup_order(*, number: str, identity: LookupIdentity, customer: Customer | 
     the others. A malformed order number is not an attempt (OrderNotFound with code invalid_order_number).
     """
     number = check_order_number(number)
-    check_lookup_allowed(identity=identity)
-    claim = _insert_failure(identity) if identity.keys() is not None else None
-    if claim is not None and lookup_failures(identity) > settings.MAX_FAILED_VERIFICATIONS:
-        claim.delete()  # a concurrent attempt took the last one: this one is refused, not counted
-        raise VerificationLocked()
+    if identity.keys() is None:
+        check_lookup_allowed(identity=identity)
+        claim = None
+    else:
+        # One count, after the claim: a key already locked counts more than the limit with this attempt too, so
+        # the count before it (check_lookup_allowed) would say nothing this one does not.
+        claim = _insert_failure(identity)
+        if lookup_failures(identity) > settings.MAX_FAILED_VERIFICATIONS:
+            claim.delete()  # locked already, or a concurrent attempt took the last one: refused, not counted
+            raise VerificationLocked()
     try:
         order = access_order(number=number, customer=customer, email=email)
     except OrderNotFound:

@@ -13,7 +13,6 @@ conversation), and on the last block of the conversation, so each call reads eve
 """
 
 import asyncio
-import copy
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -52,23 +51,26 @@ def _error_kind(error: Exception) -> str:
 
 
 def with_cache_breakpoints(request: LLMRequest) -> tuple[list[dict], list[dict], list[dict]]:
-    """Copies of tools, system and messages with cache_control on their last cacheable blocks (3 of the 4 allowed)."""
-    tools = copy.deepcopy(request.tools)
+    """Copies of tools, system and messages with cache_control on their last cacheable blocks (3 of the 4 allowed).
+
+    Only what changes is copied (the lists, and each block that gets cache_control or loses its "cache" mark): the
+    request keeps the whole history, and a deep copy of it on every model call grew with the conversation."""
+    tools = list(request.tools or [])
     if tools:
-        tools[-1]["cache_control"] = EPHEMERAL
-    system = copy.deepcopy(request.system)
-    cached_system = [block for block in system if block.get("cache")]
-    for block in system:
-        block.pop("cache", None)
-    if cached_system:
-        cached_system[-1]["cache_control"] = EPHEMERAL
-    messages = copy.deepcopy(request.messages)
+        tools[-1] = {**tools[-1], "cache_control": EPHEMERAL}
+    system = [{key: value for key, value in block.items() if key != "cache"} for block in request.system]
+    cached = [index for index, block in enumerate(request.system) if block.get("cache")]
+    if cached:
+        system[cached[-1]]["cache_control"] = EPHEMERAL
+    messages = list(request.messages)
     if messages:
-        last = messages[-1]
-        if isinstance(last["content"], str):
-            last["content"] = [{"type": "text", "text": last["content"]}]
-        if last["content"]:
-            last["content"][-1]["cache_control"] = EPHEMERAL
+        last = dict(messages[-1])
+        content = last["content"]
+        content = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+        if content:
+            content[-1] = {**content[-1], "cache_control": EPHEMERAL}
+        last["content"] = content
+        messages[-1] = last
     return tools, system, messages
 
 
