@@ -240,9 +240,15 @@
   // --- socket ------------------------------------------------------------------------------------------------------
   function send(frame) { return connection ? connection.send(frame) : false; }
 
-  function flushOutbox() {
-    loadOutbox().forEach((item) => send({ type: "message", text: item.text, client_id: item.client_id }));
+  // Each outbox message goes once per connection: one typed between the socket's open and its state frame is not
+  // sent again by the flush (the server would drop the copy by client_id, but a refusal would come back twice).
+  let sentOnThisConnection = new Set();
+  function sendMessage(item) {
+    if (sentOnThisConnection.has(item.client_id)) return;
+    if (send({ type: "message", text: item.text, client_id: item.client_id })) sentOnThisConnection.add(item.client_id);
   }
+
+  function flushOutbox() { loadOutbox().forEach(sendMessage); }
 
   const handlers = {
     state(frame) {
@@ -385,7 +391,7 @@
     const clientId = newClientId();
     saveOutbox([...loadOutbox(), { client_id: clientId, text }]);
     renderCustomer(text, clientId, null, true);
-    send({ type: "message", text, client_id: clientId });
+    sendMessage({ client_id: clientId, text });
     input.value = "";
     autosize();
     showLength();
@@ -454,6 +460,7 @@
     opened() {
       state.connected = true;
       state.needResume = true;
+      sentOnThisConnection = new Set();
       setBanner("");
       updateSendable();
     },

@@ -93,3 +93,44 @@ def test_a_rate_limited_message_stays_in_the_outbox_and_goes_once_the_window_all
 
     assert Message.objects.filter(role="customer", text="three").count() == 1
     assert page.errors == []
+
+
+def test_a_message_sent_before_the_state_frame_goes_once_on_that_connection(strict_daphne, new_page):
+    """The send button works as soon as the socket is open; the state frame that follows flushes the outbox, and must
+    not send again what this connection already carried (a refusal would otherwise come back twice)."""
+    page = new_page()
+    held: list[str] = []
+
+    def relay(ws):
+        server = ws.connect_to_server()
+        client_sent = {"any": False}
+
+        def from_server(message):
+            if client_sent["any"]:
+                ws.send(message)
+            else:
+                held.append(message)  # the state frame waits until the page has sent its message
+
+        def from_page(message):
+            server.send(message)
+            if not client_sent["any"]:
+                client_sent["any"] = True
+                for frame in held:
+                    ws.send(frame)
+                held.clear()
+
+        server.on_message(from_server)
+        ws.on_message(from_page)
+
+    page.route_web_socket(re.compile(r"/ws/chat/"), relay)
+    page.goto(f"{strict_daphne.url}/chat/")
+    ignore_the_limit_in_the_page(page)
+    page.fill("#chat-input", "Hello, this message is much longer than forty characters.")
+    expect(page.locator("#chat [data-role=send]")).to_be_enabled()  # open, and no state frame yet
+    assert held
+    page.keyboard.press("Enter")
+    expect(page.locator("#chat .msg.customer.refused")).to_have_count(1)
+    page.wait_for_timeout(300)  # anything the flush would have sent has gone by now
+    assert len([frame for frame in sent_messages(page) if "forty" in frame["text"]]) == 1
+    assert len(page.locator("#chat .msg.error, #chat .refusal").all()) == 1
+    assert page.errors == []
