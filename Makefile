@@ -5,6 +5,9 @@ PORT ?= 8000
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# The suite runs on this many pytest-xdist workers (each its own test database and Redis prefix: tests/conftest.py);
+# the browser tests stay in one process (their servers and Chromium would only compete for the same cores).
+TEST_WORKERS ?= 2
 
 # The first Python >= 3.12 on the PATH (pyenv picks 3.12 from .python-version).
 PYTHON_BIN := $(shell for p in python3.12 python3.13 python3.14 python3 python; do \
@@ -72,7 +75,7 @@ deploy-deps:
 
 # The browser tests run in their own process (see tests/browser/conftest.py).
 test: install browser-deps deploy-deps
-	$(PY) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+	$(PY) -m pytest --ignore=tests/browser -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 # The house rules: ruff, and the dependency contracts of pyproject.toml (apps depend downwards only, chat and desk

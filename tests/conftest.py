@@ -31,6 +31,27 @@ settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 settings.OUTBOX_SEND_IN_BACKGROUND = False
 
 
+def _own_redis_database_per_worker() -> None:
+    """Under pytest-xdist (`make test` runs the suite on two workers), each worker gets its own Redis database
+    number, in this process's channel layer (whose prefix carries it) and in the daphne processes its tests start
+    (which read REDIS_URL): a test listening on a group never hears the other worker's tests. (Each worker already
+    has its own test database: pytest-django suffixes its name.)"""
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("REDIS_URL", "")
+    if not worker.startswith("gw") or not url:
+        return
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + 1 + int(worker.removeprefix("gw"))
+    os.environ["REDIS_URL"] = url = urlunsplit(parts._replace(path=f"/{number}"))
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    config["hosts"] = [{**host, "address": url} for host in config["hosts"]]
+    config["prefix"] = f"helpdesk{number}"
+
+
+_own_redis_database_per_worker()
+
+
 def require_service(available: bool, reason: str) -> None:
     """Skip with `reason` when a service is missing; under CI it must be there, so fail instead."""
     if available:
