@@ -5,11 +5,13 @@ Quality runs the real search (faq.search.search_faq, relevance bar included) on 
 `seed_demo` loads it (entries and their phrasings):
 - tuning: bench/data/faq_queries.json, short paraphrases the search was tuned on (EN and FR);
 - dev: bench/data/faq_dev.json, customers' wording incl. long messages with a story, also tuned on;
-- held-out: bench/data/faq_heldout.json, written by someone who never saw the search, its tuning set or the
-  phrasings, and never used to tune anything;
-- outside dev / outside held-out: questions the knowledge base cannot answer (bench/data/faq_outside.json split in
-  two, plus bench/data/faq_outside_dev2.json on the dev side); the dev side was looked at when choosing the bar and
-  the weights, the held-out half only measured.
+- held-out 1: bench/data/faq_heldout.json, written by someone who never saw the search, its tuning set or the
+  phrasings; it decided whether one change was kept (2026-12-01) and its misses were read (2026-12-02), so it is
+  dev-side now;
+- blind: bench/data/faq_blind.json, written the same way on 2026-12-02 and never looked at beyond these rates;
+- outside dev / outside held-out 1 / outside blind: questions the knowledge base cannot answer
+  (bench/data/faq_outside.json split in two, plus bench/data/faq_outside_dev2.json on the dev side, and
+  bench/data/faq_blind_outside.json); the dev side was looked at when choosing the bar and the weights.
 top-1 / top-3: the right topic is the first / among the first three results; no answer: search returned nothing
 (what it should do for a question outside the knowledge base). Latency grows the knowledge base with synthetic
 entries (variants of the demo topics) and times every labelled question.
@@ -30,16 +32,19 @@ DATA = common.ROOT / "bench" / "data"
 QUERIES = DATA / "faq_queries.json"
 DEV = DATA / "faq_dev.json"
 HELD_OUT = DATA / "faq_heldout.json"
+BLIND = DATA / "faq_blind.json"
 OUTSIDE = DATA / "faq_outside.json"
 OUTSIDE_DEV = DATA / "faq_outside_dev2.json"
+OUTSIDE_BLIND = DATA / "faq_blind_outside.json"
 
 
 def question_sets() -> dict[str, list[dict]]:
     outside = json.loads(OUTSIDE.read_text())
     return {"tuning": json.loads(QUERIES.read_text()), "dev": json.loads(DEV.read_text()),
-            "held-out": json.loads(HELD_OUT.read_text()),
+            "held-out 1": json.loads(HELD_OUT.read_text()), "blind": json.loads(BLIND.read_text()),
             "outside dev": [q for q in outside if q["split"] == "dev"] + json.loads(OUTSIDE_DEV.read_text()),
-            "outside held-out": [q for q in outside if q["split"] == "heldout"]}
+            "outside held-out 1": [q for q in outside if q["split"] == "heldout"],
+            "outside blind": json.loads(OUTSIDE_BLIND.read_text())}
 
 
 def quality(name: str, questions: list[dict]) -> dict:
