@@ -84,8 +84,13 @@ class FaqPhrasing(models.Model):
         """A phrasing as it is stored and compared: inner whitespace collapsed, trimmed."""
         return " ".join((text or "").split())
 
+    @classmethod
+    def stored_text(cls, text: str) -> str:
+        """What is stored for `text`: normalized, cut to MAX_PHRASING."""
+        return cls.normalize(text)[:MAX_PHRASING]
+
     def save(self, *args, **kwargs):
-        self.text = self.normalize(self.text)[:MAX_PHRASING]
+        self.text = self.stored_text(self.text)
         super().save(*args, **kwargs)
         FaqEntry.objects.filter(pk=self.entry_id).update(updated_at=timezone.now())
 

@@ -40,6 +40,18 @@ def replace_phrasings(*, entry: FaqEntry, texts: Iterable[str]) -> None:
             FaqPhrasing(entry=entry, text=text).save()
 
 
+def add_phrasings(*, entry: FaqEntry, texts: Iterable[str]) -> int:
+    """Add those of `texts` the entry does not have yet (stored as FaqPhrasing.save stores them), in one statement,
+    and touch the entry once so the search index sees them; the entry's other phrasings stay. Returns how many were
+    added."""
+    stored = set(entry.phrasings.values_list("text", flat=True))
+    missing = [text for text in dict.fromkeys(map(FaqPhrasing.stored_text, texts)) if text and text not in stored]
+    if missing:
+        FaqPhrasing.objects.bulk_create([FaqPhrasing(entry=entry, text=text) for text in missing])
+        FaqEntry.objects.filter(pk=entry.pk).update(updated_at=timezone.now())
+    return len(missing)
+
+
 def set_topic_key(*, entry: FaqEntry, key: str) -> FaqEntry:
     """Give `entry` the topic key `key` (a slug): an entry of the other language with the same key becomes its
     translation. Raises FaqEditRefused for a key that is no slug, TopicKeyTaken when an entry of the same language

@@ -132,20 +132,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels -------------------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
+
+
+def channel_layers(redis_url: str) -> dict:
+    """CHANNEL_LAYERS for `redis_url` (empty: the in-memory layer of a single process)."""
+    if not redis_url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {
         "default": {
             "BACKEND": "helpdesk.layers.ResilientRedisChannelLayer",  # Redis pub/sub: see helpdesk/layers.py
             # Connections get little time, so a Redis outage is noticed quickly (and retried in the background).
             # Pub/sub ignores Redis's database numbers: the prefix carries it, so /0 and /1 stay apart.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}],
-                "prefix": "helpdesk" + (urlsplit(REDIS_URL).path.strip("/") or "0"),
+                "hosts": [{"address": redis_url, "socket_timeout": 15, "socket_connect_timeout": 3}],
+                "prefix": "helpdesk" + (urlsplit(redis_url).path.strip("/") or "0"),
             },
         }
     }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+CHANNEL_LAYERS = channel_layers(REDIS_URL)
 
 # --- The assistant ----------------------------------------------------------------------------------------------
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")

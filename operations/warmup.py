@@ -71,11 +71,10 @@ def _model_client() -> None:
 
 
 PARTS = {"word lists": _word_lists, "output guard": _output_guard, "money formats": _money_formats,
-         "FAQ index": _faq_index,
-         "model client": _model_client}
+         "FAQ index": _faq_index, "model client": _model_client}
 
 
-def warm_up() -> dict[str, float]:
+def warm_up() -> dict[str, float | None]:
     """Build every part; returns how long each took (ms), None for one that failed."""
     spent: dict[str, float | None] = {}
     for name, build in PARTS.items():

@@ -43,10 +43,10 @@ def _own_redis_database_per_worker() -> None:
         return
     parts = urlsplit(url)
     number = int(parts.path.strip("/") or 0) + 1 + int(worker.removeprefix("gw"))
+    from helpdesk.settings import channel_layers
+
     os.environ["REDIS_URL"] = url = urlunsplit(parts._replace(path=f"/{number}"))
-    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
-    config["hosts"] = [{**host, "address": url} for host in config["hosts"]]
-    config["prefix"] = f"helpdesk{number}"
+    settings.CHANNEL_LAYERS = channel_layers(url)
 
 
 _own_redis_database_per_worker()

@@ -18,9 +18,10 @@ from django.utils import timezone
 from desk.demo_content import CANNED_REPLIES
 from desk.models import CannedReply
 from faq import gaps, search
+from faq import services as faq_services
 from faq.demo_content import FAQ_ENTRIES
 from faq.demo_gaps import UNANSWERED_QUESTIONS
-from faq.models import MAX_PHRASING, FaqEntry, FaqPhrasing, UnansweredQuestion
+from faq.models import FaqEntry, UnansweredQuestion
 from helpdesk.statuses import Actor
 from orders.models import Customer, Order, OrderItem, Product, Refund
 
@@ -338,16 +339,10 @@ class DemoStore:
                 defaults={"question": entry["question"], "answer": entry["answer"], "category": entry["category"]},
             )
             self._count("faq", created)
-            # One statement per entry (the tests build the demo hundreds of times): the phrasings not stored yet,
-            # normalized as FaqPhrasing.save would (bulk_create skips it), and the entry touched once for the index.
-            stored = set(faq_entry.phrasings.values_list("text", flat=True))
-            missing = [text for text in dict.fromkeys(map(FaqPhrasing.normalize, entry.get("phrasings", ())))
-                       if text not in stored]
-            if missing:
-                FaqPhrasing.objects.bulk_create(
-                    [FaqPhrasing(entry=faq_entry, text=text[:MAX_PHRASING]) for text in missing])
-                FaqEntry.objects.filter(pk=faq_entry.pk).update(updated_at=timezone.now())
-                self.created["faq phrasings"] = self.created.get("faq phrasings", 0) + len(missing)
+            # In one statement per entry: the tests build the demo hundreds of times.
+            added = faq_services.add_phrasings(entry=faq_entry, texts=entry.get("phrasings", ()))
+            if added:
+                self.created["faq phrasings"] = self.created.get("faq phrasings", 0) + added
 
     def content_gaps(self) -> None:
         """Questions the demo FAQ has no article for (faq.demo_gaps), each asked as often as listed: found by text,

@@ -35,6 +35,19 @@ def test_replace_phrasings_keeps_the_ones_that_stay_and_touches_the_entry():
     assert FaqEntry.objects.get(pk=entry.pk).updated_at > before
 
 
+def test_add_phrasings_adds_only_what_the_entry_lacks_as_save_would_store_it_and_touches_the_entry():
+    entry = FaqEntryFactory()
+    FaqPhrasing.objects.create(entry=entry, text="where is my parcel")
+    FaqEntry.objects.update(updated_at=timezone.now() - timedelta(days=1))
+    before = FaqEntry.objects.get(pk=entry.pk).updated_at
+    long = "x" * 400
+    added = services.add_phrasings(entry=entry, texts=["where  is my parcel ", "parcel late", "", "parcel late", long])
+    assert added == 2
+    assert list(entry.phrasings.values_list("text", flat=True)) == ["where is my parcel", "parcel late", long[:300]]
+    assert FaqEntry.objects.get(pk=entry.pk).updated_at > before
+    assert services.add_phrasings(entry=entry, texts=[long, "parcel late"]) == 0
+
+
 def test_set_topic_key_refuses_a_key_another_entry_of_the_language_has():
     FaqEntryFactory(key="returns")
     entry = FaqEntryFactory()
