@@ -4,13 +4,20 @@ content-gaps page, so that "remboursé", "rembourser" and "Remboursement" are on
 `analyze` folds (lower case, accents removed, typographic apostrophes made plain), splits into words (French
 elisions such as l', d', qu' come apart), drops stop words of either language and stems with the Snowball stemmer
 of the text's language (PyStemmer: the C build of the Snowball project's stemmers, maintained by that project).
+
+A country's name, in English or French, in one word or several ("Belgium", "Royaume-Uni", "the United States"),
+is read as one word, COUNTRY: a customer asking whether we deliver to Portugal asks the question the entry that
+lists the countries we ship to answers, whichever countries that entry happens to name. The names are Babel's
+(CLDR's territory names, maintained by the Unicode consortium), not a list of ours.
 """
 
+import functools
 import re
 import threading
 import unicodedata
 
 import Stemmer
+from babel import Locale
 
 LANGUAGES = {"en": "english", "fr": "french"}
 
@@ -39,6 +46,13 @@ STOP_WORDS = frozenset(
 )
 
 WORD = re.compile(r"[a-z0-9]+")
+
+COUNTRY = "country0"  # no language's word, and both stemmers leave it as it is: one term in every language
+# CLDR territories that are not countries a parcel goes to, and names that are also everyday words in support
+# questions ("a turkey", "a jersey", "la réunion" is a meeting, Chad and Jordan are first names).
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "AQ", "BV", "HM", "UM", "IO", "TF"})
+AMBIGUOUS_NAMES = frozenset({"turkey", "jersey", "chad", "jordan", "georgia", "guinea", "la reunion", "reunion",
+                             "maurice", "man", "christmas island", "niger", "inde"})
 _local = threading.local()
 
 
@@ -48,9 +62,42 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'").replace("œ", "oe")
 
 
+@functools.cache
+def _country_names() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """First folded word -> the folded names (word tuples) that start with it, longest first."""
+    names = set()
+    for language in LANGUAGES:
+        for code, name in Locale(language).territories.items():
+            if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES:
+                folded = tuple(WORD.findall(fold(name)))
+                if folded and " ".join(folded) not in AMBIGUOUS_NAMES:
+                    names.add(folded)
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for name in names:
+        by_first.setdefault(name[0], []).append(name)
+    return {first: tuple(sorted(found, key=len, reverse=True)) for first, found in by_first.items()}
+
+
+def _countries_as_one_word(found: list[str]) -> list[str]:
+    names = _country_names()
+    out, i = [], 0
+    while i < len(found):
+        for name in names.get(found[i], ()):
+            if tuple(found[i:i + len(name)]) == name:
+                out.append(COUNTRY)
+                i += len(name)
+                break
+        else:
+            out.append(found[i])
+            i += 1
+    return out
+
+
 def words(text: str) -> list[str]:
-    """Folded words, stop words and single letters dropped, digits kept only inside words ("ps5", not "30")."""
-    return [w for w in WORD.findall(fold(text)) if len(w) > 1 and w not in STOP_WORDS and not w.isdigit()]
+    """Folded words, stop words and single letters dropped, digits kept only inside words ("ps5", not "30"), a
+    country's name one word (COUNTRY)."""
+    return [w for w in _countries_as_one_word(WORD.findall(fold(text)))
+            if len(w) > 1 and w not in STOP_WORDS and not w.isdigit()]
 
 
 def stemmer(language: str) -> Stemmer.Stemmer:

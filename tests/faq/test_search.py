@@ -188,3 +188,13 @@ def test_the_story_around_a_question_does_not_hide_its_answer():
                "sounds great. My partner wants one for the office too, maybe the black model with the bigger "
                "battery. How much does express shipping cost?")
     assert [hit.key for hit in search_faq(message, language="en")][:1] == ["shipping-cost"]
+
+
+def test_a_country_the_entry_never_names_still_finds_the_countries_entry():
+    countries = FaqEntryFactory(question="Which countries do you ship to?", category="shipping",
+                                answer="We ship to the United States, Canada and the United Kingdom.")
+    FaqEntryFactory(question="How long does delivery take?", answer="Standard shipping takes 3 to 5 business days.")
+    pays = FaqEntryFactory(question="Dans quels pays livrez-vous ?", category="shipping", language="fr",
+                           answer="Nous livrons aux États-Unis, au Canada et au Royaume-Uni.")
+    assert ids(search_faq("do you ship to Norway?")) == [countries.id]
+    assert ids(search_faq("vous livrez en Norvège ?", language="fr")) == [pays.id]

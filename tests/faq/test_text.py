@@ -2,7 +2,7 @@
 
 import pytest
 
-from faq.text import analyze, fold, words
+from faq.text import COUNTRY, analyze, fold, words
 
 
 @pytest.mark.parametrize(("accented", "plain"), [
@@ -49,3 +49,27 @@ def test_numbers_alone_are_not_terms_but_model_names_are():
 
 def test_fold_makes_typographic_apostrophes_plain():
     assert fold("J’ai reçu") == "j'ai recu"
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Do you ship to Portugal?", "en"),
+    ("Do you ship to New Zealand?", "en"),
+    ("Do you ship to the United States?", "en"),
+    ("Vous livrez aux États-Unis ?", "fr"),
+    ("Vous livrez au Royaume-Uni ?", "fr"),
+    ("Vous livrez en Bosnie-Herzégovine ?", "fr"),
+])
+def test_a_countrys_name_in_one_word_or_several_is_one_term(text, language):
+    terms = analyze(text, language)
+    assert terms.count(COUNTRY) == 1
+    assert len(terms) == 2  # the verb, and the country
+
+
+def test_every_country_reads_as_the_same_term_in_both_languages():
+    assert analyze("Japan", "en") == analyze("Brazil", "en") == analyze("Japon", "fr") == analyze("Brésil", "fr")
+
+
+def test_a_country_name_that_is_an_everyday_word_stays_a_word():
+    assert words("I ordered a turkey roaster and a football jersey") == ["ordered", "turkey", "roaster", "football",
+                                                                          "jersey"]
+    assert COUNTRY not in words("la réunion de demain")
