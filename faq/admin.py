@@ -2,7 +2,7 @@
 assistant's answer previewed, and a topic's English and French entries side by side.
 
 An entry's state is set by the button that saves it ("Save as draft", "Publish") or by the list's actions, which go
-through faq.services.set_published (the search index watches updated_at, which a bulk update must set by hand).
+through faq.services.set_published (which also sets updated_at, which a bulk update must set by hand).
 The change page previews what the assistant would answer a question (faq.editing.preview_answer): as a GET form
 that reloads the page, and refreshed as one types by static/js/faq_preview.js from a small JSON view. The topic
 page (/admin/faq/faqentry/topic/<key>/) edits both languages' entries in one form and saves them in one transaction

@@ -16,10 +16,10 @@ the customer's that the knowledge base has never seen counts against coverage (a
 not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo) or
 of a known word's family (a stem that starts with it or that it starts with: "livreur" and "livrez").
 
-The index lives in the process and is rebuilt when the table changes: every search first reads the tables'
-fingerprint (entries: count and latest update; phrasings: count and latest id, in one query), so an admin's edit is
-searchable the moment it is saved whichever process answers next (and a save in this process marks the index stale
-at once); entries not changed since the previous build are not analyzed again.
+The index lives in the process and is rebuilt when the tables change: every search first reads the knowledge base's
+version (one row that database triggers change with every write to the entries or the phrasings), so an admin's
+edit is searchable the moment it is saved whichever process answers next (and a save in this process marks the index
+stale at once); entries not changed since the previous build are not analyzed again.
 
 Ranking is exact and fast on a large knowledge base (see _Index.score): entries are grouped by which of the query's
 common words they hold (bit sets, no work per entry), visited by coverage, and an entry whose relevance cannot reach
@@ -38,7 +38,7 @@ from django.conf import settings
 from django.db import connections, router
 
 from . import text
-from .models import FaqEntry, FaqPhrasing
+from .models import FaqEntry, FaqPhrasing, KnowledgeVersion
 
 MAX_TERMS = 24
 ANSWER_ONLY = 0.75
@@ -87,7 +87,7 @@ class _Entry:
     category: str
     language: str
     published: bool
-    stamp: tuple  # (updated_at, phrasings): unchanged, the analysis is reused
+    stamp: tuple  # what the analysis reads (texts, language, key, category, phrasings): unchanged, it is reused
     phrasings: tuple
     question_terms: frozenset
     phrasing_terms: tuple  # one frozenset per phrasing
@@ -218,7 +218,8 @@ class _Index:
         for row in rows:
             own = tuple(sorted(phrasings.get(row["id"], ())))
             old = reused.get(row["id"])
-            if old is not None and old.stamp == (row["updated_at"], own):
+            stamp = (row["question"], row["answer"], row["language"], row["key"], row["category"], own)
+            if old is not None and old.stamp == stamp:
                 entry = old
                 entry.published = row["published"]
             else:
@@ -226,7 +227,7 @@ class _Index:
                 entry = _Entry(
                     id=row["id"], key=row["key"], question=row["question"], answer=row["answer"],
                     category=row["category"], language=language, published=row["published"],
-                    stamp=(row["updated_at"], own), phrasings=own,
+                    stamp=stamp, phrasings=own,
                     question_terms=frozenset(text.analyze(row["question"], language)),
                     phrasing_terms=tuple(frozenset(text.analyze(p, language)) for p in own),
                     answer_terms=frozenset(text.analyze(row["answer"], language)),
@@ -550,21 +551,15 @@ _index: _Index | None = None
 
 
 def _fingerprint() -> tuple:
-    """(entries, latest entry update, phrasings, latest phrasing id): an added, edited or deleted entry or phrasing
-    changes it (a phrasing's save and delete also touch its entry).
-
-    One round trip, four scalar subqueries that each use an index (FaqEntry's updated_at index, the phrasings'
-    primary key; a COUNT reads the smallest index, and SQLite keeps it in the b-tree): an aggregate over the
-    entries' rows would read their text, which cost milliseconds at 10,000 entries. Written in SQL since the ORM
-    compiles an aggregate anew on every call, which cost more than the query."""
+    """The knowledge base's version (faq.models.KnowledgeVersion): database triggers give it a new value with every
+    write to the entries or the phrasings, whoever makes it, so one primary-key read tells whether the index is
+    current, whatever the size of the knowledge base. Written in SQL since the ORM compiles a query anew on every
+    call, which cost more than the query."""
     connection = connections[router.db_for_read(FaqEntry)]
-    quote = connection.ops.quote_name
-    entries, phrasings = quote(FaqEntry._meta.db_table), quote(FaqPhrasing._meta.db_table)
-    updated = quote(FaqEntry._meta.get_field("updated_at").column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {entries}), (SELECT MAX({updated}) FROM {entries}), "
-                       f"(SELECT COUNT(*) FROM {phrasings}), (SELECT MAX({quote('id')}) FROM {phrasings})")
-        return tuple(cursor.fetchone())
+        cursor.execute(f"SELECT stamp FROM {connection.ops.quote_name(KnowledgeVersion._meta.db_table)} WHERE id = 1")
+        row = cursor.fetchone()
+        return (row[0] if row else None,)
 
 
 def current_index() -> _Index:
@@ -577,8 +572,7 @@ def current_index() -> _Index:
     with _lock:
         if _index is not None and _index.fingerprint == fingerprint:
             return _index
-        rows = list(FaqEntry.objects.values("id", "key", "question", "answer", "category", "language", "published",
-                                            "updated_at"))
+        rows = list(FaqEntry.objects.values("id", "key", "question", "answer", "category", "language", "published"))
         phrasings = defaultdict(list)
         for entry_id, phrasing in FaqPhrasing.objects.values_list("entry_id", "text"):
             phrasings[entry_id].append(phrasing)

@@ -1,8 +1,9 @@
 """The knowledge base's writes outside the admin's plain form save: publishing, a topic's key, and a topic's English
 and French entries saved together.
 
-The search index (faq/search.py) notices a change by the entries' `updated_at` (and the phrasings' count and last
-id), so every write here sets it, including the bulk ones, which `auto_now` does not reach.
+Every write here sets the entries' `updated_at` (when an entry or its phrasings last changed, as the admin shows it),
+including the bulk ones, which `auto_now` does not reach. The search index needs nothing from them: database triggers
+tell it of every write (faq.models.KnowledgeVersion).
 """
 
 from collections.abc import Iterable, Sequence
@@ -23,7 +24,7 @@ MAX_KEY = FaqEntry._meta.get_field("key").max_length
 
 def set_published(*, entries: QuerySet[FaqEntry], published: bool) -> int:
     """Publish `entries` (published=True) or move them to the drafts; returns how many changed state. Their
-    `updated_at` is set with the change, so the search index sees it at the next search."""
+    `updated_at` is set with the change."""
     return entries.exclude(published=published).update(published=published, updated_at=timezone.now())
 
 
@@ -42,7 +43,7 @@ def replace_phrasings(*, entry: FaqEntry, texts: Iterable[str]) -> None:
 
 def add_phrasings(*, entry: FaqEntry, texts: Iterable[str]) -> int:
     """Add those of `texts` the entry does not have yet (stored as FaqPhrasing.save stores them), in one statement,
-    and touch the entry once so the search index sees them; the entry's other phrasings stay. Returns how many were
+    and touch the entry once (its `updated_at`); the entry's other phrasings stay. Returns how many were
     added."""
     stored = set(entry.phrasings.values_list("text", flat=True))
     missing = [text for text in dict.fromkeys(map(FaqPhrasing.stored_text, texts)) if text and text not in stored]

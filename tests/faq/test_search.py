@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from faq.models import FaqEntry, FaqPhrasing
+from faq.models import FaqEntry, FaqPhrasing, KnowledgeVersion
 from faq.search import rank, search_faq
 from tests.factories import FaqEntryFactory
 
@@ -166,6 +166,23 @@ def test_a_phrasing_added_by_another_process_is_searchable_at_once(knowledge):
     # bulk_create neither signals nor touches the entry: only the fingerprint (the phrasings) can tell.
     FaqPhrasing.objects.bulk_create([FaqPhrasing(entry=knowledge["pairing"], text="earbuds won't connect")])
     assert ids(search_faq(question, language="en"))[:1] == [knowledge["pairing"].id]
+
+
+def test_an_edit_in_raw_sql_that_sets_no_timestamp_is_searchable_at_once(knowledge):
+    search_faq("warm up the index", language="en")
+    with connection.cursor() as cursor:  # neither a signal nor updated_at: only the database's triggers can tell
+        cursor.execute(f"UPDATE {FaqEntry._meta.db_table} SET question = %s WHERE id = %s",
+                       ["Do I pay customs duties?", knowledge["delivery"].pk])
+    assert ids(search_faq("customs duties", language="en")) == [knowledge["delivery"].id]
+
+
+def test_a_knowledge_base_whose_version_row_was_emptied_still_sees_the_next_write(knowledge):
+    search_faq("warm up the index", language="en")
+    KnowledgeVersion.objects.all().delete()  # what flushing every table does
+    assert search_faq("customs duties", language="en") == []
+    entry = FaqEntry.objects.bulk_create([FaqEntry(question="Do I pay customs duties?", answer="No, never.",
+                                                   category="shipping", language="en")])[0]
+    assert ids(search_faq("customs duties", language="en")) == [entry.id]
 
 
 def test_a_word_of_the_same_family_finds_the_entry():
