@@ -141,7 +141,8 @@ class _LeakDetector:
         self.protected = protected
         self.leaked = False
         self.word, self.word_start = "", 0
-        self.compact: deque = deque(maxlen=max(COMPACT_CHARS, len(protected.canary)))
+        self.compact: deque = deque(maxlen=max(COMPACT_CHARS, len(protected.canary)))  # (char, raw offset)
+        self.compact_tail = ""  # the same characters as one string, for the checks of every character
         self.recent: deque = deque(maxlen=MAX_INSERTED + 1)  # per recent word: {protected position: (run, start)}
 
     def push(self, chars: list[tuple[str, int]]) -> None:
@@ -153,6 +154,7 @@ class _LeakDetector:
                     self.word_start = offset
                 self.word += char
                 self.compact.append((char, offset))
+                self.compact_tail = (self.compact_tail + char)[-self.compact.maxlen:]
                 self._check_compact()
             elif self.word:
                 self.end_word()
@@ -176,7 +178,7 @@ class _LeakDetector:
         self.recent.append(runs)
 
     def _check_compact(self) -> None:
-        tail = "".join(c for c, _ in self.compact)
+        tail = self.compact_tail
         canary = self.protected
         if tail.endswith(canary.canary) or tail.endswith(canary.canary_hex):
             self.leaked = True
@@ -186,11 +188,13 @@ class _LeakDetector:
     def hold_from(self) -> int | None:
         """The raw offset from which text must wait: a quote that may be growing, or a possible canary start."""
         starts = [start for runs in self.recent for run, start in runs.values() if run >= HOLD_FROM_WORDS]
-        tail = "".join(c for c, _ in self.compact)
-        for size in range(min(len(tail), len(self.protected.canary)), 0, -1):
-            suffix = tail[-size:]
-            if self.protected.canary.startswith(suffix) or (size >= 3 and self.protected.canary_hex.startswith(suffix)):
-                starts.append(self.compact[-size][1])
+        tail, canary, secret = self.compact_tail, self.protected.canary, self.protected.canary_hex
+        # The longest end of the text that a canary could continue from; only a start on the canary's (or its
+        # secret's) first letter can be one, so the others are not compared.
+        for i in range(max(0, len(tail) - len(canary)), len(tail)):
+            if (tail[i] == canary[:1] and canary.startswith(tail[i:])) or (
+                    len(tail) - i >= 3 and tail[i] == secret[:1] and secret.startswith(tail[i:])):
+                starts.append(self.compact[i - len(tail)][1])
                 break
         return min(starts) if starts else None
 
