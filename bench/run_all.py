@@ -32,8 +32,9 @@ def main() -> None:
     search = run("bench.faq_search", ["--sizes", "1000", "--databases", *databases, "--rounds", "1"])
     kpis = run("bench.kpi_queries", ["--conversations", "10000", "--database", databases[-1], "--rounds", "3"])
     turn_cpu = run("bench.turn_cpu", ["--conversations", "2", "--databases", *databases])
+    turn_floor = run("bench.turn_floor", ["--conversations", "2", "--databases", *databases])
     summary = {"chat_load": load, "seed_baseline": baseline, "tokens": tokens, "faq_search": search,
-               "kpi_queries": kpis, "turn_cpu": turn_cpu}
+               "kpi_queries": kpis, "turn_cpu": turn_cpu, "turn_floor": turn_floor}
     print(f"\n=== Summary ({common.machine()})")
     print(f"first word {baseline['first_word_speedup']:.1f}x sooner than the source design; cost ratio "
           f"(20 turns) {tokens['cost_ratio']:.2f}; cached fraction from the 2nd call "
