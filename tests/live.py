@@ -17,10 +17,33 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+# Ports for the servers tests start (daphne, nginx, redis-server): a block of its own for each pytest-xdist worker,
+# below the kernel's ephemeral range (32768 and up). A port found free is bound later by another process, seconds
+# later for the production stack; asked of the kernel (bind to port 0), the same number could meanwhile go to a
+# server of the other worker, which then answered this test's requests (CI, 2026-12-02: nginx "Address already in
+# use", its port served by another worker's daphne).
+PORTS_PER_WORKER = 2000
+FIRST_PORT = 20000
+_next_port = None
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on now, from this worker's block; never the same twice in a process."""
+    global _next_port
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    block = FIRST_PORT + (int(worker) % 6 if worker.isdigit() else 0) * PORTS_PER_WORKER  # 6 blocks below 32768
+    if _next_port is None:
+        _next_port = os.getpid() % PORTS_PER_WORKER  # a rerun in a new process starts elsewhere in the block
+    for _ in range(PORTS_PER_WORKER):
+        port = block + _next_port % PORTS_PER_WORKER
+        _next_port += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {block}-{block + PORTS_PER_WORKER - 1}")
 
 
 def database_url_for_tests() -> str:
