@@ -23,9 +23,10 @@ import json
 import os
 import sys
 import time
+from datetime import timedelta
 
 from bench import common
-from bench.turn_cpu import Tree, cpu_seconds, live_conversations, loop_cpu_seconds, sample_orders
+from bench.turn_cpu import Tree, cpu_seconds, live_conversations, loop_cpu_seconds
 from bench.turn_script import TURNS
 
 DELTA_INTERVAL = 0.05
@@ -64,7 +65,7 @@ def application():
     def claim(conversation_id) -> bool:
         now = timezone.now()
         return bool(Conversation.objects.filter(pk=conversation_id, turn_lease_until__isnull=True).update(
-            turn_lease_until=now + timezone.timedelta(seconds=30), turn_lease_owner="floor"))
+            turn_lease_until=now + timedelta(seconds=30), turn_lease_owner="floor"))
 
     def answer_and_release(conversation_id, text) -> int:
         with transaction.atomic():
@@ -133,7 +134,6 @@ def serve(port: int) -> None:
     django.setup()
     from daphne.cli import CommandLineInterface
 
-    os.environ["FLOOR_APPLICATION"] = "1"
     CommandLineInterface().run(["-b", "127.0.0.1", "-p", str(port), "bench.turn_floor:asgi_application"])
 
 
@@ -150,7 +150,7 @@ def measure(database: str, args) -> dict:
     try:
         env = tree.env(url, None, None)
         tree.manage(env, "migrate", "--noinput", "-v", "0")
-        orders = sample_orders_or_none(url, args.conversations + 1)
+        orders = [("1001", "guest@example.com")] * (args.conversations + 1)  # named by the script, never looked up
         server = common.start_daphne(url, None, redis_url=redis, name="turnfloor",
                                      extra_env={"FLOOR_PUBLISHES": str(args.publishes)},
                                      command=[sys.executable, __file__])
@@ -175,14 +175,6 @@ def measure(database: str, args) -> dict:
     return {"database": database + (" + redis" if redis else ""), "turns": turns,
             "cpu_ms_per_turn": cpu * 1000 / turns, "loop_cpu_ms_per_turn": loop_cpu * 1000 / turns,
             "publishes_per_turn": args.publishes}
-
-
-def sample_orders_or_none(url: str, count: int) -> list[tuple[str, str]]:
-    """The conversation's script names an order and an email; the floor server never looks them up."""
-    try:
-        return sample_orders(url, count)
-    except Exception:
-        return [("1001", "guest@example.com")] * count
 
 
 def main(argv=None) -> dict:

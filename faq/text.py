@@ -52,7 +52,7 @@ COUNTRY = "country0"  # no language's word, and both stemmers leave it as it is:
 # questions ("a turkey", "a jersey", "la réunion" is a meeting, Chad and Jordan are first names).
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "AQ", "BV", "HM", "UM", "IO", "TF"})
 AMBIGUOUS_NAMES = frozenset({"turkey", "jersey", "chad", "jordan", "georgia", "guinea", "la reunion", "reunion",
-                             "maurice", "man", "christmas island", "niger", "inde"})
+                             "maurice", "christmas island"})
 _local = threading.local()
 
 
