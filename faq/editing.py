@@ -115,7 +115,7 @@ def suggested_key(entry: FaqEntry) -> str:
 # --- the assistant's answer, previewed ------------------------------------------------------------------------------
 MAX_PREVIEW_QUERY = 300  # a customer's question is no longer than an entry's (FaqEntry.question)
 PREVIEW_ROWS = 8
-RANK_ALL = 1_000_000  # every entry sharing a word with the question, so this entry's position is known far down
+RANK_ALL = 1_000_000  # every entry of the language, so this entry's position is known far down
 
 
 def clean_query(raw) -> str:
@@ -132,7 +132,8 @@ class PreviewRow:
 
     def as_json(self) -> dict:
         return {"position": self.position, "id": self.hit.id, "question": self.hit.question,
-                "language": self.hit.language, "score": round(self.hit.score, 4), "published": self.hit.published,
+                "language": self.hit.language, "score": round(self.hit.score, 4), "words": self.hit.words,
+                "meaning": self.hit.meaning, "published": self.hit.published,
                 "this": self.is_this, "answers": self.answers}
 
 
@@ -164,8 +165,15 @@ class AssistantPreview:
 
     @property
     def this_found(self) -> bool:
-        """Whether the entry itself comes up for the question at all (shares a word with it)."""
+        """Whether the entry itself is ranked for the question (every entry of the language is, once the question
+        has a word to search with)."""
         return self.this_row is not None or any(row.is_this for row in self.rows)
+
+    @property
+    def this_shares_no_word(self) -> bool:
+        """Whether the entry is ranked by meaning alone: none of the question's words are in it."""
+        row = self.this_row or next((row for row in self.rows if row.is_this), None)
+        return row is not None and not row.hit.words
 
     @property
     def sentence(self) -> str:

@@ -9,10 +9,13 @@ and PostgreSQL. A customer's question is scored against each entry by two number
   counting ANSWER_ONLY;
 - fit: how much of the entry's best-matching question or phrasing the customer's words cover.
 
-relevance = coverage^w * fit^(1 - w), w = COVERAGE_WEIGHT (less for a long message). Entries at or above the bar
-(settings.FAQ_RELEVANCE_BAR) are results; a question whose best entry is below it gets none, which the assistant
-turns into "I don't know, shall I open a ticket?" and the content-gaps page into a question to answer. A word of
-the customer's that the knowledge base has never seen counts against coverage (a question about opening hours is
+the words' relevance = coverage^w * fit^(1 - w), w = COVERAGE_WEIGHT (less for a long message). The entry's
+relevance is the mean of that and of the similarity of meaning between the question and the entry's question or
+nearest phrasing (faq.meaning's sentence vectors, MEANING_WEIGHT): words alone miss a question worded far from the
+entry ("my package was supposed to come monday and still nothing" for the late-parcel entry), meaning alone finds
+something near for any question. Entries at or above the bar (settings.FAQ_RELEVANCE_BAR) are results; a
+question whose best entry is below it gets none, which the assistant turns into "I don't know, shall I open a
+ticket?" and the content-gaps page into a question to answer. A word of the customer's that the knowledge base has never seen counts against coverage (a question about opening hours is
 not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo) or
 of a known word's family (a stem that starts with it or that it starts with: "livreur" and "livrez").
 
@@ -21,9 +24,11 @@ version (one row that database triggers change with every write to the entries o
 edit is searchable the moment it is saved whichever process answers next (and a save in this process marks the index
 stale at once); entries not changed since the previous build are not analyzed again.
 
-Ranking is exact and fast on a large knowledge base (see _Index.score): entries are grouped by which of the query's
-common words they hold (bit sets, no work per entry), visited by coverage, and an entry whose relevance cannot reach
-the results (bounded by its coverage and by its lightest question or phrasing) is skipped without being scored.
+The words' ranking is exact and fast on a large knowledge base (see _Index._rank_pruned): entries are grouped by
+which of the query's common words they hold (bit sets, no work per entry), visited by coverage, and an entry whose
+relevance cannot reach the results (bounded by its coverage and by its lightest question or phrasing) is skipped
+without being scored. The meaning is one product of the question's vector with the matrix of the language's
+questions and phrasings; the two are combined over each one's best (_Index.scored).
 """
 
 import bisect
@@ -33,14 +38,20 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import compress
+from typing import NamedTuple
 
+import numpy as np
 from django.conf import settings
 from django.db import connections, router
 
-from . import text
+from . import meaning, text
 from .models import FaqEntry, FaqPhrasing, KnowledgeVersion
 
 MAX_TERMS = 24
+# relevance = (1 - MEANING_WEIGHT) * the words' relevance + MEANING_WEIGHT * the similarity of meaning (faq.meaning).
+MEANING_WEIGHT = 0.5
+MAX_MEANING_CHARS = 1000  # the model reads 128 word pieces at most
+CANDIDATES = 10  # beyond the results asked for, from each of the two rankings (_Index.scored)
 ANSWER_ONLY = 0.75
 COVERAGE_WEIGHT = 0.85
 # In a long message not every word belongs to the question (the story around it): past LONG_QUERY words coverage
@@ -72,6 +83,8 @@ class FaqHit:
     score: float
     key: str = ""
     published: bool = True
+    words: float | None = None  # the two parts of `score` (faq.search._Index.scored)
+    meaning: float | None = None
 
     def as_tool_result(self) -> dict:
         return {"id": self.id, "question": self.question, "answer": self.answer, "category": self.category,
@@ -105,6 +118,7 @@ class _Language:
     raw_words: dict = field(default_factory=dict)  # folded word (4 letters or more) -> its stem, for typos
     deletions: dict = field(default_factory=lambda: defaultdict(set))  # word minus one letter -> words
     bits: "_Bits | None" = None  # for _Index._rank_pruned, built with the index
+    meaning: "_Meaning | None" = None  # _Index._meaning, built when first needed
 
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unknown_weight)
@@ -112,6 +126,60 @@ class _Language:
     @property
     def unknown_weight(self) -> float:
         return UNKNOWN_WEIGHT * _idf(len(self.entries), 1)
+
+
+@dataclass
+class _Meaning:
+    """A language's entries as sentence vectors (faq.meaning): one row per question or phrasing, grouped by entry,
+    entries by id; what `near` and `best` return is per entry, in that order."""
+
+    ids: np.ndarray  # entry id per position, ascending
+    position: dict  # entry id -> position
+    starts: np.ndarray  # the first row of each entry in `matrix`
+    matrix: np.ndarray
+    published: np.ndarray  # bool per position
+    categories: dict  # category -> bool per position
+
+    @classmethod
+    def of(cls, language: "_Language") -> "_Meaning":
+        entries = sorted(language.entries.values(), key=lambda e: e.id)
+        owners, texts = [], []
+        for position, entry in enumerate(entries):
+            for field_text in (entry.question, *(p for p in entry.phrasings if p.strip())):
+                owners.append(position)
+                texts.append(field_text)
+        owners = np.array(owners, dtype=np.int64)
+        categories = np.array([entry.category for entry in entries], dtype=object)
+        return cls(ids=np.array([entry.id for entry in entries], dtype=np.int64),
+                   position={entry.id: position for position, entry in enumerate(entries)},
+                   starts=np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else owners,
+                   matrix=meaning.vectors(texts),
+                   published=np.array([entry.published for entry in entries], dtype=bool),
+                   categories={category: categories == category for category in set(categories.tolist())})
+
+    def near(self, query: str) -> np.ndarray:
+        """How near the query's meaning is to each entry's question or nearest phrasing: the cosine, 0 for an
+        unrelated or opposite meaning."""
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.float32)
+        rows = self.matrix @ meaning.vector(query[:MAX_MEANING_CHARS])
+        return np.maximum(np.maximum.reduceat(rows, self.starts), 0.0)
+
+    def best(self, similarity: np.ndarray, count: int, *, include_drafts: bool, category: str | None) -> list[int]:
+        """The ids of the `count` eligible entries nearest in meaning, nearest first, ties by id."""
+        eligible = None if include_drafts else self.published
+        if category:
+            chosen = self.categories.get(category)
+            if chosen is None:
+                return []
+            eligible = chosen if eligible is None else eligible & chosen
+        positions = np.arange(len(self.ids)) if eligible is None else np.flatnonzero(eligible)
+        values = similarity[positions]
+        if len(positions) > count:  # what can be among the `count` nearest: the count-th's value or more
+            kept = values >= np.partition(values, len(values) - count)[len(values) - count]
+            positions, values = positions[kept], values[kept]
+        order = np.lexsort((self.ids[positions], -values))[:count]
+        return self.ids[positions[order]].tolist()
 
 
 _TO_BITS = bytes.maketrans(b"01", b"\x00\x01")
@@ -203,6 +271,17 @@ def _one_edit(a: str, b: str) -> bool:
         return len(b) == len(a) + 1 and a[i:] == b[i + 1:]
     return a[i + 1:] == b[i + 1:] or (a[i:i + 1] == b[i + 1:i + 2] and a[i + 1:i + 2] == b[i:i + 1]
                                       and a[i + 2:] == b[i + 2:])
+
+
+class _Scored(NamedTuple):
+    relevance: float
+    entry: "_Entry"
+    words: float  # the words' relevance (0..1)
+    meaning: float  # the similarity of meaning (0..1)
+
+
+def _combined(words: float, similarity: float) -> float:
+    return round((1 - MEANING_WEIGHT) * words + MEANING_WEIGHT * similarity, 4)
 
 
 def _deletions(word: str) -> set[str]:
@@ -320,30 +399,88 @@ class _Index:
 
     def score(self, query: str, language_code: str, *, limit: int, category=None,
               include_drafts=False, pruned=True) -> list[tuple[float, _Entry]]:
-        """The `limit` entries most relevant to the query, with their relevance, best first.
+        """The `limit` entries most relevant to the query, with their relevance, best first (see `scored`)."""
+        return [(found.relevance, found.entry) for found in self.scored(
+            query, language_code, limit=limit, category=category, include_drafts=include_drafts, pruned=pruned)]
 
-        Relevance never exceeds coverage^w (fit is at most 1), so candidates are visited by coverage and the
-        visit stops once that bound cannot beat the `limit`-th best found; and an entry whose relevance cannot
-        reach the `limit`-th is not scored (_rank_pruned; `pruned=False`: the plain visit, _rank_by_coverage, which
-        gives the same results): on a large knowledge base a common word's thousand entries are neither summed nor
-        scored one by one.
+    def scored(self, query: str, language_code: str, *, limit: int, category=None,
+               include_drafts=False, pruned=True) -> list["_Scored"]:
+        """The `limit` entries most relevant to the query, best first, each with its relevance and its two parts.
+
+        relevance = (1 - MEANING_WEIGHT) * the words' relevance (_lexical) + MEANING_WEIGHT * the similarity of
+        meaning (_Meaning.near), rounded to 4 places, ties by id. The candidates are the words' best
+        `limit` + CANDIDATES and the meaning's best `limit` + CANDIDATES (the words' relevance of an entry only the
+        meaning brought is computed for it): an entry far down both lists cannot reach the top, and a search
+        costs the same on a large knowledge base."""
+        language = self.languages.get(language_code)
+        if language is None or limit <= 0 or not text.words(query):
+            return []  # nothing to go on: no language of ours, or only greetings and function words
+        meaning_index = self._meaning(language)
+        similarity = meaning_index.near(query)
+        wanted = limit + CANDIDATES
+        lexical = self._lexical(language, language_code, query, wanted, category, include_drafts, pruned)
+        words = {entry.id: relevance for relevance, entry in lexical}
+        for entry_id in meaning_index.best(similarity, wanted, include_drafts=include_drafts, category=category):
+            if entry_id not in words:
+                # Every entry sharing a word with the question is in a list shorter than asked for.
+                words[entry_id] = 0.0 if len(lexical) < wanted else self._lexical_relevance(
+                    language, language_code, query, language.entries[entry_id])
+        near = {entry_id: float(similarity[meaning_index.position[entry_id]]) for entry_id in words}
+        best = sorted((-_combined(relevance, near[entry_id]), entry_id) for entry_id, relevance in words.items())
+        return [_Scored(-negative, language.entries[entry_id], words[entry_id], near[entry_id])
+                for negative, entry_id in best[:limit]]
+
+    def prepare_meaning(self) -> None:
+        """Build what the first search by meaning would: every language's vectors, the model loaded and run once."""
+        for language in self.languages.values():
+            self._meaning(language)
+        meaning.encoder().encode(["warm up"])
+
+    @staticmethod
+    def _meaning(language: _Language) -> "_Meaning":
+        """The language's questions and phrasings as vectors, built on the first search that needs them (vectors of
+        texts seen before come from faq.meaning's caches)."""
+        if language.meaning is None:
+            language.meaning = _Meaning.of(language)
+        return language.meaning
+
+    def _lexical(self, language, language_code, query, limit, category, include_drafts, pruned=True):
+        """The words' `limit` best (relevance, entry), best first.
 
         A message of several sentences is also read sentence by sentence ("I bought the speaker three weeks ago.
         I've decided I don't need it. Can I still send it back?"), each entry keeping its best: the story around a
         question does not dilute it."""
-        language = self.languages.get(language_code)
-        if language is None or limit <= 0:
-            return []
         parts = _sentences(query)
-        if parts:
-            merged: dict[int, float] = {}
-            for part in [query, *parts]:
-                for relevance, entry in self._score(language, language_code, part, limit, category, include_drafts,
-                                                    pruned):
-                    merged[entry.id] = max(merged.get(entry.id, 0.0), relevance)
-            best = sorted(((-relevance, entry_id) for entry_id, relevance in merged.items()))[:limit]
-            return [(-negative, language.entries[entry_id]) for negative, entry_id in best]
-        return self._score(language, language_code, query, limit, category, include_drafts, pruned)
+        if not parts:
+            return self._score(language, language_code, query, limit, category, include_drafts, pruned)
+        merged: dict[int, float] = {}
+        for part in [query, *parts]:
+            for relevance, entry in self._score(language, language_code, part, limit, category, include_drafts,
+                                                pruned):
+                merged[entry.id] = max(merged.get(entry.id, 0.0), relevance)
+        best = sorted(((-relevance, entry_id) for entry_id, relevance in merged.items()))[:limit]
+        return [(-negative, language.entries[entry_id]) for negative, entry_id in best]
+
+    def _lexical_relevance(self, language, language_code, query, entry) -> float:
+        """The words' relevance of one entry, as _lexical would give it (the best over the message and its
+        sentences)."""
+        best = 0.0
+        for part in [query, *_sentences(query)]:
+            terms = self.query_terms(part, language_code)
+            total = sum(weight for _term, weight, _credit in terms)
+            if not total:
+                continue
+            covered = 0.0
+            for term, term_weight, credit in terms:
+                strength = language.postings.get(term, {}).get(entry.id)
+                if strength is not None:
+                    covered += term_weight * strength * credit
+            if not covered:
+                continue
+            weight = COVERAGE_WEIGHT * min(1.0, LONG_QUERY / len(terms))
+            asked = [(term, language.weight(term) * credit) for term, _weight, credit in terms]
+            best = max(best, self._relevance(language, entry, asked, total, (covered / total) ** weight, weight))
+        return best
 
     def _score(self, language, language_code, query, limit, category, include_drafts, pruned=True):
         terms = self.query_terms(query, language_code)
@@ -592,17 +729,18 @@ def relevance_bar() -> float:
     return settings.FAQ_RELEVANCE_BAR
 
 
-def _hit(score: float, entry: _Entry) -> FaqHit:
-    return FaqHit(entry.id, entry.question, entry.answer, entry.category, entry.language, score, entry.key,
-                  entry.published)
+def _hit(found: _Scored) -> FaqHit:
+    entry = found.entry
+    return FaqHit(entry.id, entry.question, entry.answer, entry.category, entry.language, found.relevance, entry.key,
+                  entry.published, found.words, found.meaning)
 
 
 def rank(query: str, *, language: str = "en", category: str | None = None, limit: int = 5,
          include_drafts: bool = False) -> list[FaqHit]:
     """The best `limit` entries in `language` with their relevance, below the bar included (for the admin's
     preview and the content-gaps page: what the assistant would have said, and how close it came)."""
-    scored = current_index().score(query, language, limit=limit, category=category, include_drafts=include_drafts)
-    return [_hit(score, entry) for score, entry in scored]
+    scored = current_index().scored(query, language, limit=limit, category=category, include_drafts=include_drafts)
+    return [_hit(found) for found in scored]
 
 
 @dataclass(frozen=True)
@@ -624,12 +762,12 @@ def lookup(query: str, *, language: str = "en", category: str | None = None, lim
     bar = relevance_bar()
     nearest = None
     for code in [language, *[other for other in text.LANGUAGES if other != language]]:
-        scored = index.score(query, code, limit=limit, category=category)
-        if scored and scored[0][0] >= bar:
-            floor = max(bar, RELATIVE_TO_BEST * scored[0][0])
-            return Lookup([_hit(score, entry) for score, entry in scored if score >= floor])
+        scored = index.scored(query, code, limit=limit, category=category)
+        if scored and scored[0].relevance >= bar:
+            floor = max(bar, RELATIVE_TO_BEST * scored[0].relevance)
+            return Lookup([_hit(found) for found in scored if found.relevance >= floor])
         if scored and code == language:
-            nearest = _hit(*scored[0])
+            nearest = _hit(scored[0])
     return Lookup([], nearest)
 
 

@@ -2,8 +2,8 @@
 
 Several things are built on first use and kept for the life of the process: the insult and threat word lists
 compiled into regular expressions (assistant.wordlists, about 0.3 s), the output guard's index of the protected
-prompt, Babel's locale data for amounts, the FAQ search index (faq.search, read from the database), and on the
-Claude path the SDK's client (its modules, TLS context and response types). Built lazily, they made the first turn
+prompt, Babel's locale data for amounts, the FAQ search index and its sentence model (faq.search, faq.meaning),
+and on the Claude path the SDK's client (its modules, TLS context and response types). Built lazily, they made the first turn
 of a fresh process 0.4 s (offline) to 0.8 s (Claude) slower than the next ones: after every deploy or restart,
 that was the p99 of the chats it took first. `manage.py serve` runs `warm_up` before it listens.
 
@@ -44,9 +44,11 @@ def _money_formats() -> None:
 
 
 def _faq_index() -> None:
+    """The FAQ's index, its sentence vectors (from the database when stored, faq.meaning) and the sentence model
+    (about 90 MB of weights, once through its arithmetic)."""
     from faq.search import current_index
 
-    current_index()
+    current_index().prepare_meaning()
 
 
 def _model_client() -> None:

@@ -105,9 +105,17 @@ def test_this_entry_ranked_below_the_shown_rows_is_still_shown_with_its_position
     assert preview.this_found
 
 
-def test_an_entry_that_shares_no_word_with_the_question_says_it_does_not_come_up(admin_client, delivery, returns):
-    html = admin_client.get(preview_url(delivery), {"q": "How do I return an item?"}).json()["html"]
-    assert "This entry does not come up for this question" in html
+def test_an_entry_that_shares_no_word_with_the_question_says_only_its_meaning_brings_it_up(admin_client, delivery,
+                                                                                          returns):
+    data = admin_client.get(preview_url(delivery), {"q": "How do I return an item?"}).json()
+    this = next(row for row in data["results"] if row["this"])
+    assert this["words"] == 0 and this["meaning"] > 0 and this["score"] < data["bar"]
+    assert "only their meaning is near" in data["html"]
+
+
+def test_an_entry_that_shares_a_word_with_the_question_does_not_say_so(admin_client, delivery):
+    html = admin_client.get(preview_url(delivery), {"q": "How long does delivery take?"}).json()["html"]
+    assert "None of this question" not in html and "faq-preview-parts" in html
 
 
 def test_the_preview_reads_the_entrys_language_only(admin_client, delivery):

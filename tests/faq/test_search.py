@@ -215,3 +215,26 @@ def test_a_country_the_entry_never_names_still_finds_the_countries_entry():
                            answer="Nous livrons aux États-Unis, au Canada et au Royaume-Uni.")
     assert ids(search_faq("do you ship to Norway?")) == [countries.id]
     assert ids(search_faq("vous livrez en Norvège ?", language="fr")) == [pays.id]
+
+
+def test_the_meaning_outweighs_words_shared_with_an_entry_about_something_else(knowledge):
+    # "how long ... take" is the delivery entry's wording; the question is about the refund.
+    first = rank("how long does my refund take?", limit=2)[0]
+    assert first.id == knowledge["refund"].id
+    assert first.meaning > rank("how long does my refund take?", limit=2)[1].meaning
+
+
+def test_a_question_too_far_in_words_is_found_through_its_meaning():
+    from storefront.demo.store import DemoStore
+
+    DemoStore().faq()
+    question = "my package was supposed to come monday and still nothing, what now?"
+    best = rank(question, language="en", limit=1)[0]
+    assert best.key == "shipping-late" and best.words < settings.FAQ_RELEVANCE_BAR <= best.score
+    assert [hit.key for hit in search_faq(question, language="en")][:1] == ["shipping-late"]
+
+
+def test_a_hit_carries_its_words_and_its_meaning_and_their_mean_is_its_relevance(knowledge):
+    hit = rank("How long does delivery take?", limit=1)[0]
+    assert hit.words == 1.0 and 0.9 < hit.meaning <= 1.0
+    assert hit.score == round((hit.words + hit.meaning) / 2, 4)

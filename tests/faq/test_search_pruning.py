@@ -58,7 +58,9 @@ def question(rng: random.Random) -> str:
 
 
 def ranked(index, query, pruned, **options):
-    return [(score, entry.id) for score, entry in index.score(query, "en", pruned=pruned, **options)]
+    return [(score, entry.id) for score, entry in index._lexical(
+        index.languages["en"], "en", query, options.pop("limit"), options.pop("category", None),
+        options.pop("include_drafts", False), pruned)]
 
 
 @pytest.mark.parametrize(("seed", "size"), [(1, 300), (2, 600), (3, 1200)])

@@ -46,6 +46,17 @@ def test_warm_up_builds_the_faq_index_from_the_database(cold):
 
 
 @pytest.mark.django_db
+def test_warm_up_loads_the_sentence_model_and_the_faq_vectors(cold, monkeypatch):
+    from faq import meaning
+
+    monkeypatch.setattr(meaning, "_encoder", None)
+    faq_entry = FaqEntryFactory()
+    warmup.warm_up()
+    assert meaning._encoder is not None
+    assert search._index.languages[faq_entry.language].meaning.position == {faq_entry.pk: 0}
+
+
+@pytest.mark.django_db
 def test_with_claude_the_sdk_response_types_are_complete_after_warm_up(cold, settings):
     settings.ANTHROPIC_API_KEY = "test-key"
     warmup.warm_up()
