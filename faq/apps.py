@@ -9,6 +9,7 @@ class FaqConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from . import checks  # noqa: F401 (registers the system checks)
         from .models import FaqEntry, FaqPhrasing
         from .search import forget_index
 

