@@ -15,7 +15,8 @@ nearest phrasing (faq.meaning's sentence vectors, MEANING_WEIGHT): words alone m
 entry ("my package was supposed to come monday and still nothing" for the late-parcel entry), meaning alone finds
 something near for any question. Entries at or above the bar (settings.FAQ_RELEVANCE_BAR) are results; a
 question whose best entry is below it gets none, which the assistant turns into "I don't know, shall I open a
-ticket?" and the content-gaps page into a question to answer. A word of the customer's that the knowledge base has never seen counts against coverage (a question about opening hours is
+ticket?" and the content-gaps page into a question to answer. A word of the customer's that the knowledge base has
+never seen counts against coverage (a question about opening hours is
 not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo) or
 of a known word's family (a stem that starts with it or that it starts with: "livreur" and "livrez").
 
@@ -462,6 +463,12 @@ class _Index:
 
     def _lexical(self, language, language_code, query, limit, category, include_drafts, pruned=True):
         """The words' `limit` best (relevance, entry), best first.
+
+        The words' relevance never exceeds coverage^w (fit is at most 1), so candidates are visited by coverage and
+        the visit stops once that bound cannot beat the `limit`-th best found; and an entry whose relevance cannot
+        reach the `limit`-th is not scored (_rank_pruned; `pruned=False`: the plain visit, _rank_by_coverage, which
+        gives the same results): on a large knowledge base a common word's thousand entries are neither summed nor
+        scored one by one.
 
         A message of several sentences is also read sentence by sentence ("I bought the speaker three weeks ago.
         I've decided I don't need it. Can I still send it back?"), each entry keeping its best: the story around a
