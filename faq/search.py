@@ -16,9 +16,9 @@ entry ("my package was supposed to come monday and still nothing" for the late-p
 something near for any question. Entries at or above the bar (settings.FAQ_RELEVANCE_BAR) are results; a
 question whose best entry is below it gets none, which the assistant turns into "I don't know, shall I open a
 ticket?" and the content-gaps page into a question to answer. A word of the customer's that the knowledge base has
-never seen counts against coverage (a question about opening hours is
-not answered by an article that shares only "open"), unless it is one letter away from a known word (a typo) or
-of a known word's family (a stem that starts with it or that it starts with: "livreur" and "livrez").
+never seen counts against coverage (a question about opening hours is not answered by an article that shares only
+"open"), unless it is one letter away from a known word (a typo) or of a known word's family (a stem that starts
+with it or that it starts with: "livreur" and "livrez").
 
 The index lives in the process and is rebuilt when the tables change: every search first reads the knowledge base's
 version (one row that database triggers change with every write to the entries or the phrasings), so an admin's
